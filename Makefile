@@ -1,0 +1,53 @@
+# kexec_load, clean room: build the patched kernel and the reference, test both in QEMU.
+#
+#   make                      build our kernel, then show a kexec and a kdump in QEMU
+#   make check                every test scenario; ends with "N passed, N failed"
+#   make check KX_IMPL=upstream      the same against the unpatched reference kernel
+#   make check SCENARIOS=chain GENS=3   a subset; see README.md for all variables
+
+KX_IMPL   ?= kx
+SCENARIOS ?=
+GENS      ?= 5
+PAD       ?= 0
+KX_APPEND ?=
+
+IMPLS := kx upstream
+ifeq ($(filter $(KX_IMPL),$(IMPLS)),)
+$(error KX_IMPL must be one of: $(IMPLS) (got '$(KX_IMPL)'))
+endif
+
+CHECK := scripts/check.py --impl $(KX_IMPL) --gens $(GENS) --pad $(PAD) \
+	$(if $(KX_APPEND),--append "$(KX_APPEND)")
+
+.PHONY: all demo deps tree kernel initramfs check clean distclean help
+
+all: demo
+
+deps:
+	@scripts/deps.sh
+
+tree: deps
+	@scripts/tree.sh $(KX_IMPL) >/dev/null
+
+kernel: deps
+	@scripts/kernel.sh $(KX_IMPL)
+
+initramfs: kernel
+	@scripts/initramfs.sh $(KX_IMPL) $(PAD)
+
+demo: deps
+	@echo "== Building the $(KX_IMPL) kernel, then booting it in QEMU: a kexec into a new kernel, then kdump"
+	@$(CHECK) --gens 2 chain kdump
+
+check: deps
+	@$(CHECK) $(SCENARIOS)
+
+help:
+	@sed -n '2,9s/^# \{0,1\}//p' Makefile
+
+# Objects, initramfs images and run logs; the unpacked base tree and ccache stay.
+clean:
+	rm -rf $(foreach impl,$(IMPLS),build/$(impl)/linux/obj build/$(impl)/runs build/$(impl)/initramfs*)
+
+distclean:
+	rm -rf build

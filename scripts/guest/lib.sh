@@ -1,0 +1,67 @@
+# Helpers for the guest scenarios (sourced by /init).
+
+# arg NAME [DEFAULT]: the value of kx.NAME= on the kernel command line.
+arg() {
+	local w
+	for w in $(cat /proc/cmdline); do
+		case $w in kx.$1=*) echo "${w#*=}"; return ;; esac
+	done
+	echo "${2:-}"
+}
+
+say() { echo "KX: $*"; }
+
+finish() {
+	sync
+	poweroff -f
+	sleep 10
+}
+
+pass() { say "result $SCENARIO PASS $*"; finish; }
+fail() { say "result $SCENARIO FAIL $*"; finish; }
+
+# broken WHAT: true when the host asked (kx.break=WHAT) for a deliberately broken run.
+broken() { [ "$(arg break)" = "$1" ]; }
+
+nonce() { head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# The command line for the next kernel: this one without the words that describe this
+# boot only, followed by "$*".
+next_cmdline() {
+	local w out=
+	for w in $(cat /proc/cmdline); do
+		case $w in
+		kx.gen=* | kx.nonce=* | kx.phase=* | kx.tag=* | crashkernel=* | BOOT_IMAGE=*) ;;
+		*) out="$out $w" ;;
+		esac
+	done
+	echo "${out# } $*"
+}
+
+# The initrd this kernel was booted with (kept by retain_initrd), checked against the
+# kx.sum= its loader put on the command line, copied to /tmp/initrd for the next kernel.
+take_initrd() {
+	local sum
+	[ -r /sys/firmware/initrd ] || fail "no /sys/firmware/initrd (retain_initrd missing?)"
+	cat /sys/firmware/initrd >/tmp/initrd
+	sum=$(sha256sum /tmp/initrd | cut -d' ' -f1)
+	[ "$sum" = "$(arg sum)" ] ||
+		fail "initrd checksum $sum does not match kx.sum=$(arg sum)"
+}
+
+# expect_loaded FILE WANT WHEN: /sys/kernel/FILE must read WANT.
+expect_loaded() {
+	local got
+	got=$(cat "/sys/kernel/$1")
+	[ "$got" = "$2" ] || fail "$1 is $got $3, expected $2"
+	say "$1=$got $3"
+}
+
+# load_next [kexec options...] -- WORDS: kexec -l /boot/bzImage with our initrd and the
+# next command line plus WORDS.
+load_next() {
+	local opts=
+	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
+	shift
+	kexec $opts /boot/bzImage --initrd=/tmp/initrd --append="$(next_cmdline "$@")"
+}

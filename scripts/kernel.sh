@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# usage: scripts/kernel.sh kx|upstream
+#
+# Configures (tinyconfig + kernel/configs/kexec-qemu.config) and builds the bzImage of one
+# implementation in build/<impl>/linux/obj, with ccache. Prints the bzImage path. When the inputs
+# (base version, overlay, patches, config fragment) are those of the last build, kbuild is
+# not run at all.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${KX_BUILD:-$top/build}
+impl=${1:-}
+fragment=$top/kernel/configs/kexec-qemu.config
+
+case "$impl" in
+kx | upstream) ;;
+*) echo "usage: scripts/kernel.sh kx|upstream" >&2; exit 2 ;;
+esac
+say() { echo "kernel.sh[$impl]: $*" >&2; }
+
+src=$("$top/scripts/tree.sh" "$impl")
+obj=$src/obj
+log=$build/$impl/build.log
+image=$obj/arch/x86/boot/bzImage
+mkdir -p "$obj"
+
+# Everything the kernel is made from, as one digest.
+inputs_digest() {
+	{
+		echo "src=$src"
+		sha256sum "$fragment" "$0"
+		if [ "$impl" = kx ]; then
+			(cd "$build/kx/stage" && find . -type f -print0 | LC_ALL=C sort -z |
+				xargs -0r sha256sum)
+			cat "$build/kx/state/removed"
+		fi
+	} | sha256sum | cut -d' ' -f1
+}
+
+kmake() {
+	make -C "$src" O=obj ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" \
+		KBUILD_BUILD_USER=kx KBUILD_BUILD_HOST=qemu \
+		KBUILD_BUILD_TIMESTAMP="2025-01-01" -j"$(nproc)" "$@"
+}
+
+# Fail if kconfig silently dropped an option of the fragment (a missing dependency).
+check_config() {
+	local want missing=0
+	while read -r want; do
+		if ! grep -qxF "$want" "$obj/.config"; then
+			say "config: wanted '$want', got '$(grep -E "^(# )?${want%%=*}[= ]" "$obj/.config" || echo unset)'"
+			missing=1
+		fi
+	done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$fragment")
+	[ $missing = 0 ] || { say "config fragment not satisfied"; exit 1; }
+}
+
+configure() {
+	say "configuring (tinyconfig + $(basename "$fragment"))"
+	kmake -s tinyconfig >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" >/dev/null
+	kmake -s olddefconfig >/dev/null
+	check_config
+}
+
+# One progress line every 400 lines of kbuild output.
+progress() {
+	awk -v tag="kernel.sh[$impl]" 'NR % 400 == 0 {
+		printf "%s: %d build steps, at %s\n", tag, NR, $NF; fflush() }'
+}
+
+digest=$(inputs_digest)
+if [ -f "$image" ] && [ "$(cat "$obj/.kx-inputs" 2>/dev/null)" = "$digest" ]; then
+	say "up to date"
+	echo "$image"
+	exit 0
+fi
+rm -f "$obj/.kx-inputs"
+if [ "$(cat "$obj/.kx-config" 2>/dev/null)" != "$(sha256sum <"$fragment")" ] ||
+	[ ! -f "$obj/.config" ]; then
+	configure
+	sha256sum <"$fragment" >"$obj/.kx-config"
+fi
+say "building bzImage (log: ${log#"$top"/})"
+start=$SECONDS
+if ! kmake bzImage 2>&1 | tee "$log" | progress >&2; then
+	grep -E 'error|Error' "$log" | tail -20 >&2 || true
+	say "build failed"
+	exit 1
+fi
+say "built in $((SECONDS - start)) s"
+echo "$digest" >"$obj/.kx-inputs"
+echo "$image"

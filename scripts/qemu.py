@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Boot one kernel in QEMU (TCG) and collect its serial console.
+
+usage: scripts/qemu.py BZIMAGE INITRD LOG [--timeout S] [--disk IMG] [--append WORDS]
+
+The console goes to LOG and, for lines starting "KX: ", to stdout as they arrive.
+QEMU runs in its own process group, which is killed on timeout, on error and on any
+signal to this script: no QEMU outlives it. Exit status 0 when the guest powered off,
+124 on timeout.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+BASE_APPEND = "console=ttyS0 quiet panic=-1 retain_initrd"
+
+
+def qemu_command(kernel, initrd, append, disk=None, memory=2048, cpus=2):
+    """The QEMU command line for one boot; guests power off (or panic) to exit."""
+    cmd = [
+        "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
+        "-smp", str(cpus), "-m", str(memory),
+        "-nodefaults", "-display", "none", "-monitor", "none", "-no-reboot",
+        "-serial", "stdio",
+        "-kernel", kernel, "-initrd", initrd,
+        "-append", f"{BASE_APPEND} {append}".strip(),
+    ]
+    if disk:
+        cmd += ["-drive", f"file={disk},format=raw,if=virtio"]
+    return cmd
+
+
+class Boot:
+    """One QEMU run: its console lines, how long it took, and how it ended."""
+
+    def __init__(self, cmd, log_path, echo=None):
+        self.cmd = cmd
+        self.log_path = log_path
+        self.echo = echo
+        self.lines = []
+        self.timed_out = False
+        self.seconds = 0.0
+        self.returncode = None
+
+    def _pump(self, proc, log):
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            self.lines.append(line)
+            log.write(line + "\n")
+            log.flush()
+            if self.echo and line.startswith("KX: "):
+                self.echo(line)
+
+    def run(self, timeout):
+        """Boot and wait for QEMU to exit, killing it after TIMEOUT seconds."""
+        start = time.monotonic()
+        with open(self.log_path, "w", encoding="utf-8") as log:
+            proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+            pump = threading.Thread(target=self._pump, args=(proc, log))
+            pump.start()
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.timed_out = True
+            finally:
+                kill_group(proc)
+                pump.join()
+        self.returncode = proc.returncode
+        self.seconds = time.monotonic() - start
+        return self
+
+    def tail(self, count=15):
+        return self.lines[-count:]
+
+
+def kill_group(proc):
+    """Kill QEMU's whole process group and reap it."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+
+
+def raise_on_signal():
+    """Turn SIGTERM/SIGHUP into SystemExit so that the finally clauses kill QEMU."""
+    def handler(signum, _frame):
+        raise SystemExit(128 + signum)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("kernel")
+    parser.add_argument("initrd")
+    parser.add_argument("log")
+    parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--disk")
+    parser.add_argument("--append", default="")
+    args = parser.parse_args()
+    raise_on_signal()
+    boot = Boot(qemu_command(args.kernel, args.initrd, args.append, args.disk),
+                args.log, echo=print).run(args.timeout)
+    if boot.timed_out:
+        print(f"timed out after {args.timeout:.0f} s", file=sys.stderr)
+        return 124
+    return boot.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
