@@ -43,7 +43,7 @@ check: deps
 	@$(CHECK) $(SCENARIOS)
 
 help:
-	@sed -n '2,9s/^# \{0,1\}//p' Makefile
+	@sed -n '3,6s/^# \{0,1\}//p' Makefile
 
 # Objects, initramfs images and run logs; the unpacked base tree and ccache stay.
 clean:

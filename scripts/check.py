@@ -71,7 +71,8 @@ def verify_chain(run, args):
     if len(started) < args.gens:
         after = started[-1][0] if started else 0
         return False, (f"generation {after + 1} of {args.gens} never started"
-                       + (" (kexec -e was called)" if after + 1 in handed else ""))
+                       + (f" (generation {after} handed over to it)"
+                          if after + 1 in handed else ""))
     return run.guest_result()
 
 
@@ -80,16 +81,19 @@ def verify_replace_unload(run, _args):
     lines = run.kx_lines()
     if "replace-unload exec" in lines and not any(
             line.startswith("replace-unload booted") for line in lines):
-        return False, "kexec -e was called but no new kernel came up"
+        return False, "the guest went for kexec -e but no new kernel came up"
     return run.guest_result()
 
 
 def verify_kdump(run, _args):
     """The crashed kernel's log, read out of the dump on the host, holds the marker."""
+    lines = run.kx_lines()
+    markers = [line.split()[-1] for line in lines if line.startswith("kdump marker")]
+    if markers and not any(line.startswith("kdump capture") for line in lines):
+        return False, "the crash kernel never came up after the crash"
     ok, reason = run.guest_result()
     if not ok:
         return ok, reason
-    markers = [line.split()[-1] for line in run.kx_lines() if line.startswith("kdump marker")]
     if not markers:
         return False, "the guest never wrote its marker"
     dump, dmesg = run.directory / "vmcore.kdump", run.directory / "dmesg.txt"

@@ -30,7 +30,9 @@ inputs_digest() {
 		echo "src=$src"
 		sha256sum "$fragment" "$0"
 		if [ "$impl" = kx ]; then
-			(cd "$build/kx/stage" && find . -type f -print0 | LC_ALL=C sort -z |
+			# tools/ and Documentation/ are not part of the kernel image.
+			(cd "$build/kx/stage" && find . -type f ! -path './tools/*' \
+				! -path './Documentation/*' -print0 | LC_ALL=C sort -z |
 				xargs -0r sha256sum)
 			cat "$build/kx/state/removed"
 		fi

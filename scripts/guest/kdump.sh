@@ -13,7 +13,7 @@ run() {
 	marker=KX-MARKER-$(nonce)
 	echo "$marker" >/dev/kmsg
 	say "kdump marker $marker"
-	broken skip-crash && finish
+	broken skip-kexec && finish
 	echo c >/proc/sysrq-trigger
 	fail "still running after the sysrq crash"
 }
