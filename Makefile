@@ -4,6 +4,7 @@
 #   make check                every test scenario; ends with "N passed, N failed"
 #   make check KX_IMPL=upstream      the same against the unpatched reference kernel
 #   make check SCENARIOS=chain GENS=3   a subset; see README.md for all variables
+#   make bench [QUICK=1] [ROUNDS=N]  both implementations side by side, build/bench/
 
 KX_IMPL   ?= kx
 SCENARIOS ?=
@@ -19,7 +20,7 @@ endif
 CHECK := scripts/check.py --impl $(KX_IMPL) --gens $(GENS) --pad $(PAD) \
 	$(if $(KX_APPEND),--append "$(KX_APPEND)")
 
-.PHONY: all demo deps tree kernel initramfs check clean distclean help
+.PHONY: all demo deps tree kernel initramfs check bench clean distclean help
 
 all: demo
 
@@ -42,8 +43,11 @@ demo: deps
 check: deps
 	@$(CHECK) $(SCENARIOS)
 
+bench: deps
+	@scripts/bench.py $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS))
+
 help:
-	@sed -n '3,6s/^# \{0,1\}//p' Makefile
+	@sed -n '3,7s/^# \{0,1\}//p' Makefile
 
 # Objects, initramfs images and run logs; the unpacked base tree and ccache stay.
 clean:

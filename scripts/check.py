@@ -183,34 +183,41 @@ def sha256(path):
                           text=True).stdout.split()[0]
 
 
-def run_scenario(name, args, kernel, initrd):
-    """Boot scenario NAME once and judge it."""
-    spec = SCENARIOS[name]
-    directory = BUILD / args.impl / "runs" / name
+def boot_scenario(name, impl, kernel, initrd, append="", timeout=120, disk_mib=0,
+                  memory=2048, echo=True):
+    """Boot KERNEL once with kx.scenario=NAME; the console lands in build/IMPL/runs/NAME."""
+    directory = BUILD / impl / "runs" / name
     directory.mkdir(parents=True, exist_ok=True)
     disk = None
-    if spec.disk_mib:
+    if disk_mib:
         disk = directory / "disk.img"
         disk.unlink(missing_ok=True)
         with open(disk, "wb") as image:
-            image.truncate(spec.disk_mib << 20)
+            image.truncate(disk_mib << 20)
     append = " ".join(filter(None, [
-        f"kx.scenario={name}", f"kx.impl={args.impl}", f"kx.sum={sha256(initrd)}",
-        spec.append.format(gens=args.gens), args.append]))
+        f"kx.scenario={name}", f"kx.impl={impl}", f"kx.sum={sha256(initrd)}", append]))
+    show = (lambda line: print(f"   {line}", flush=True)) if echo else None
+    boot = qemu.Boot(qemu.qemu_command(kernel, initrd, append, disk, memory),
+                     directory / "console.log", echo=show).run(timeout)
+    return Run(name, boot, directory, timeout)
+
+
+def run_scenario(name, args, kernel, initrd):
+    """Boot scenario NAME once and judge it."""
+    spec = SCENARIOS[name]
     timeout = (spec.timeout + (40 * args.gens if name == "chain" else 0)) * args.timeout_scale
     print(f"== {name} ({args.impl})", flush=True)
-    boot = qemu.Boot(qemu.qemu_command(kernel, initrd, append, disk),
-                     directory / "console.log",
-                     echo=lambda line: print(f"   {line}", flush=True)).run(timeout)
-    run = Run(name, boot, directory, timeout)
+    append = " ".join(filter(None, [spec.append.format(gens=args.gens), args.append]))
+    run = boot_scenario(name, args.impl, kernel, initrd, append, timeout, spec.disk_mib)
     verdict = spec.verify(run, args)
-    cases = verdict if isinstance(verdict, list) else [Case(name, verdict[0], boot.seconds, verdict[1])]
+    cases = verdict if isinstance(verdict, list) else [
+        Case(name, verdict[0], run.boot.seconds, verdict[1])]
     for case in cases:
         if not case.passed:
             print(f"   FAIL {case.name}: {case.reason}")
     if not all(case.passed for case in cases):
-        print(f"   last console lines ({directory.relative_to(TOP) / 'console.log'}):")
-        for line in boot.tail():
+        print(f"   last console lines ({run.directory.relative_to(TOP) / 'console.log'}):")
+        for line in run.boot.tail():
             print(f"   | {line}")
     return cases
 

@@ -43,6 +43,7 @@ class Boot:
         self.log_path = log_path
         self.echo = echo
         self.lines = []
+        self.times = []  # host monotonic seconds at which each line arrived
         self.timed_out = False
         self.seconds = 0.0
         self.returncode = None
@@ -50,6 +51,7 @@ class Boot:
     def _pump(self, proc, log):
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            self.times.append(time.monotonic())
             self.lines.append(line)
             log.write(line + "\n")
             log.flush()

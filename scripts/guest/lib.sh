@@ -65,3 +65,6 @@ load_next() {
 	shift
 	kexec $opts /boot/bzImage --initrd=/tmp/initrd --append="$(next_cmdline "$@")"
 }
+
+# Milliseconds since boot (/proc/uptime has centiseconds).
+uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }

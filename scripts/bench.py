@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Benchmark both implementations side by side in QEMU and report medians with spread.
+
+usage: scripts/bench.py [--rounds N] [--quick] [--impls kx,upstream]
+
+Each round boots every implementation in turn (the order alternates between rounds), in
+the same QEMU setup, twice: bench-load (kexec_load of 16..1024 MiB next to memcpy, 16
+segments of 1 MiB, kexec -l of the real kernel with a 256 MiB initrd, then the jump to
+it) and bench-crash (KEXEC_ON_CRASH loads, then a panic into the crash kernel). Results go
+to the terminal and to build/bench/ (results.md, results.csv, load.png). Times under TCG
+are emulated: compare the two implementations, not the absolute figures.
+"""
+
+import argparse
+import csv
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import check  # noqa: E402  (a sibling script)
+import qemu  # noqa: E402
+
+OUT = check.BUILD / "bench"
+LOAD = re.compile(r"bench load crash=(\d) mib=(\d+) segments=(\d+) load_ns=(\d+) "
+                  r"memcpy_ns=(\d+) held_kib=(-?\d+)")
+FIRST_LINE = re.compile(r"^\[\s*\d+\.\d+\] Linux version")
+
+
+def line_time(run, start_pattern, end_pattern):
+    """Host seconds from the first line matching START to the next matching END."""
+    boot = run.boot
+    start = next((i for i, line in enumerate(boot.lines) if start_pattern.search(line)), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(boot.lines))
+                if end_pattern.search(boot.lines[i])), None)
+    return None if end is None else boot.times[end] - boot.times[start]
+
+
+def load_metrics(run):
+    """Metric name -> value from one bench-load or bench-crash boot."""
+    metrics = {}
+    for line in run.kx_lines():
+        match = LOAD.search(line)
+        if match:
+            crash, mib, segments, load_ns, copy_ns, held = map(int, match.groups())
+            name = (f"crash load {mib} MiB" if crash else
+                    f"load {segments}x{mib // segments} MiB" if segments > 1 else
+                    f"load {mib} MiB")
+            metrics[f"{name} (ms)"] = load_ns / 1e6
+            if not crash and segments == 1:
+                metrics[f"memcpy {mib} MiB (ms)"] = copy_ns / 1e6
+                metrics[f"load/memcpy {mib} MiB"] = load_ns / copy_ns
+                metrics[f"held beyond image {mib} MiB (KiB)"] = held
+        match = re.search(r"bench kexec-l mib=(\d+) ms=(\d+)", line)
+        if match:
+            metrics[f"kexec -l, {match.group(1)} MiB initrd (ms)"] = int(match.group(2))
+    return metrics
+
+
+def latency_metrics(load_run, crash_run):
+    pairs = {
+        "kexec -e to first console line (s)": (load_run, r"KX: bench exec", FIRST_LINE),
+        "kexec -e to init (s)": (load_run, r"KX: bench exec", r"KX: bench init"),
+        "panic to crash kernel's first line (s)": (crash_run, r"Kernel panic", FIRST_LINE),
+    }
+    metrics = {}
+    for name, (run, start, end) in pairs.items():
+        seconds = line_time(run, re.compile(start), re.compile(end) if isinstance(end, str)
+                            else end)
+        if seconds is not None:
+            metrics[name] = seconds
+    return metrics
+
+
+def bench_round(impl, images, args):
+    """Both boots of one implementation; metric name -> value."""
+    kernel, padded, plain = images
+    sizes = "16,64" if args.quick else "16,64,256,1024"
+    common = f"kx.rounds={args.loads}"
+    load = check.boot_scenario("bench-load", impl, kernel, padded,
+                               f"{common} kx.sizes={sizes}", timeout=1800,
+                               memory=6144, echo=args.verbose)
+    crash = check.boot_scenario("bench-crash", impl, kernel, plain,
+                                f"{common} kx.crash_sizes={'16' if args.quick else '16,64,256'}"
+                                " crashkernel=384M", timeout=900, memory=2048,
+                                echo=args.verbose)
+    for run in (load, crash):
+        ok, reason = run.guest_result()
+        if not ok:
+            raise RuntimeError(f"{run.scenario} on {impl}: {reason} "
+                               f"(see {run.directory / 'console.log'})")
+    return {**load_metrics(load), **load_metrics(crash), **latency_metrics(load, crash)}
+
+
+def spread(values):
+    return (f"{statistics.median(values):.3g} [{min(values):.3g}-{max(values):.3g}]"
+            if values else "-")
+
+
+def write_reports(results, impls, rounds):
+    """Table on the terminal and in results.md, raw values in results.csv."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    metrics = sorted({m for impl in impls for m in results[impl]}, key=metric_order)
+    header = ["metric"] + [f"{impl} median [min-max]" for impl in impls]
+    if len(impls) == 2:
+        header.append(f"{impls[0]}/{impls[1]}")
+    rows = []
+    for metric in metrics:
+        row = [metric] + [spread(results[impl].get(metric, [])) for impl in impls]
+        values = [results[impl].get(metric) for impl in impls]
+        if len(impls) == 2 and all(values):
+            other = statistics.median(values[1])
+            row.append(f"{statistics.median(values[0]) / other:.2f}" if other else "-")
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
+             for r in [header, ["-" * w for w in widths]] + rows]
+    text = "\n".join(lines)
+    print(text)
+    (OUT / "results.md").write_text(
+        f"Medians over {rounds} rounds, QEMU TCG (emulated time: compare ratios).\n\n"
+        + text + "\n")
+    with open(OUT / "results.csv", "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["impl", "metric", "round", "value"])
+        for impl in impls:
+            for metric, values in sorted(results[impl].items()):
+                for number, value in enumerate(values, start=1):
+                    writer.writerow([impl, metric, number, value])
+
+
+def metric_order(metric):
+    """Group rows by kind, then by size."""
+    size = re.search(r"(\d+) MiB", metric)
+    return (re.sub(r"\d+", "", metric), int(size.group(1)) if size else 0)
+
+
+def plot(results, impls):
+    """load.png: load time against image size, each implementation and memcpy."""
+    if not shutil.which("gnuplot"):
+        print("bench.py: gnuplot missing, no plot (make deps installs it)")
+        return
+    series = [(f"{impl} kexec_load", impl, "load") for impl in impls]
+    series.append(("memcpy", impls[0], "memcpy"))
+    data, plots = [], []
+    for title, impl, kind in series:
+        points = sorted((int(m.group(1)), statistics.median(v))
+                        for metric, v in results[impl].items()
+                        if (m := re.fullmatch(rf"{kind} (\d+) MiB \(ms\)", metric)))
+        data.append("\n".join(f"{x} {y}" for x, y in points) + "\ne")
+        plots.append(f"'-' using 1:2 with linespoints title '{title}'")
+    script = (f"set terminal png size 800,500\nset output '{OUT / 'load.png'}'\n"
+              "set logscale xy 2\nset xlabel 'image size (MiB)'\n"
+              "set ylabel 'time (ms, emulated)'\nset key top left\n"
+              f"plot {', '.join(plots)}\n" + "\n".join(data) + "\n")
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="boots per implementation")
+    parser.add_argument("--loads", type=int, default=1, help="loads per size in a boot")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one round")
+    parser.add_argument("--impls", default="kx,upstream")
+    parser.add_argument("--verbose", action="store_true", help="show the guests' lines")
+    args = parser.parse_args()
+    args.impls = args.impls.split(",")
+    if any(impl not in ("kx", "upstream") for impl in args.impls):
+        parser.error("--impls takes kx and/or upstream")
+    if args.quick:
+        args.rounds = 1
+    if args.rounds < 1 or args.loads < 1:
+        parser.error("--rounds and --loads must be at least 1")
+    return args
+
+
+def main():
+    args = parse_args()
+    qemu.raise_on_signal()
+    images = {impl: build_images(impl, 0 if args.quick else 256) for impl in args.impls}
+    results = {impl: defaultdict(list) for impl in args.impls}
+    for number in range(args.rounds):
+        order = args.impls if number % 2 == 0 else args.impls[::-1]
+        for impl in order:
+            print(f"bench.py: round {number + 1} of {args.rounds}: {impl}", flush=True)
+            for metric, value in bench_round(impl, images[impl], args).items():
+                results[impl][metric].append(value)
+    write_reports(results, args.impls, args.rounds)
+    plot(results, args.impls)
+    print(f"bench.py: results in {OUT.relative_to(check.TOP)}/")
+    return 0
+
+
+def build_images(impl, pad_mib):
+    """(kernel, initrd with PAD_MIB of padding, plain initrd) of IMPL."""
+    kernel, plain = check.build(impl, 0)
+    padded = plain if not pad_mib else subprocess.run(
+        [check.TOP / "scripts/initramfs.sh", impl, str(pad_mib)], check=True,
+        stdout=subprocess.PIPE, text=True).stdout.split()[-1]
+    return kernel, padded, plain
+
+
+if __name__ == "__main__":
+    sys.exit(main())
