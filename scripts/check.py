@@ -31,7 +31,7 @@ TAP_PLAN = re.compile(r"^1\.\.(\d+)")
 class Case:
     name: str
     passed: bool
-    seconds: float
+    seconds: float | None  # None for a case inside a boot (a selftest): not timed alone
     reason: str = ""
 
 
@@ -113,7 +113,7 @@ def verify_kdump(run, _args):
     return True, f"marker found in the dump ({dump.stat().st_size >> 10} KiB)"
 
 
-def selftest_cases(program, lines, seconds):
+def selftest_cases(program, lines):
     """One Case per TAP result of PROGRAM; a SKIP is a failure, a missing result too."""
     cases, planned = [], None
     for line in lines:
@@ -124,9 +124,9 @@ def selftest_cases(program, lines, seconds):
             skipped = "# SKIP" in case.group(3)
             reason = "skipped" if skipped else ("" if not case.group(1) else "not ok")
             cases.append(Case(f"{program}:{case.group(2)}",
-                              not case.group(1) and not skipped, seconds, reason))
+                              not case.group(1) and not skipped, None, reason))
     if planned is None or len(cases) < planned:
-        cases.append(Case(f"{program}:missing", False, seconds,
+        cases.append(Case(f"{program}:missing", False, None,
                           f"{len(cases)} of {planned or '?'} planned results reported"))
     return cases
 
@@ -138,16 +138,16 @@ def verify_selftests(run, _args):
         if line.startswith("KX: selftest begin "):
             program, body = line.split()[-1], []
         elif line.startswith("KX: selftest end ") and program:
-            cases += selftest_cases(program, body, run.boot.seconds)
+            cases += selftest_cases(program, body)
             program = None
         elif program:
             body.append(line)
     if program:
-        cases += selftest_cases(program, body, run.boot.seconds)
+        cases += selftest_cases(program, body)
         cases[-1].reason += " (the program never finished)"
     passed, reason = run.guest_result()
-    if not passed or not cases:
-        cases.append(Case("selftests", False, run.boot.seconds, reason or "no results"))
+    cases.append(Case(f"{run.scenario} (the boot)", passed and bool(cases), run.boot.seconds,
+                      reason if cases else "no results"))
     return cases
 
 
@@ -164,6 +164,8 @@ SCENARIOS = {
     "replace-unload": Scenario("", 120, verify_replace_unload),
     "kdump": Scenario("crashkernel=256M", 180, verify_kdump, disk_mib=512),
     "selftests": Scenario("crashkernel=128M", 600, verify_selftests),
+    "selftests-disabled": Scenario("crashkernel=128M kx.order=run-order-disabled", 180,
+                                   verify_selftests),
 }
 
 
@@ -226,8 +228,9 @@ def report(impl, cases):
     width = max([len(c.name) for c in cases] + [8])
     print(f"\n{'case':<{width}}  impl      result  time    note")
     for case in cases:
+        seconds = "      " if case.seconds is None else f"{case.seconds:5.1f} s"
         print(f"{case.name:<{width}}  {impl:<8}  {'PASS' if case.passed else 'FAIL':<6}"
-              f"  {case.seconds:5.1f} s {case.reason}")
+              f"  {seconds} {case.reason}")
     passed = sum(case.passed for case in cases)
     print(f"{passed} passed, {len(cases) - passed} failed")
     return passed == len(cases)

@@ -3,8 +3,14 @@
 #
 # Builds the kexec_load(2) kselftest programs (tools/testing/selftests/kexec) from the kx
 # tree, statically linked so that they run in the guest's busybox initramfs, and installs
-# them in build/selftests/kexec/ with a file run-order: the programs to run, one a line,
-# in that order (kexec_policy_test flips one-way switches, so it runs last).
+# them in build/selftests/kexec/ with the lists the guest runs, one program and its
+# arguments a line, in order:
+#   run-order           the selftests boot: kexec_policy_test flips one-way switches
+#                       (load limits, crash size), so it runs last;
+#   run-order-disabled  a boot of its own for kexec_load_disabled, which would hide
+#                       the load limits' effect (and they its).
+# The kexec_load_bench benchmark (guest scenarios bench-load, bench-crash) is built there
+# too, but is not a test and is in no list.
 # Prints the output directory. make's own timestamps decide what is rebuilt; the kx tree
 # keeps the mtime of every file whose content did not change.
 set -euo pipefail
@@ -12,7 +18,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${KX_BUILD:-$top/build}
 out=$build/selftests/kexec
-programs=(kexec_load_test kexec_policy_test)
+programs=(kexec_load_test kexec_policy_test kexec_load_bench)
 
 say() { echo "selftests.sh: $*" >&2; }
 
@@ -27,15 +33,14 @@ mkdir -p "$out"
 make -s -C "$src" OUTPUT="$out" USERCFLAGS="-O2 -Wall" USERLDFLAGS=-static \
 	"${programs[@]/#/$out/}" >&2
 
-# Only the programs and run-order: the whole directory goes into the initramfs.
-for f in "$out"/*; do
-	case ${f##*/} in
-	run-order | kexec_load_test | kexec_policy_test) ;;
-	*) rm -rf "$f" ;;
-	esac
-done
-order=$(printf '%s\n' "${programs[@]}")
-if [ "$(cat "$out/run-order" 2>/dev/null)" != "$order" ]; then
-	echo "$order" >"$out/run-order"
-fi
+# write_list FILE LINE...: rewrite FILE only when its content changes.
+write_list() {
+	local file=$out/$1
+	shift
+	if [ "$(cat "$file" 2>/dev/null)" != "$(printf '%s\n' "$@")" ]; then
+		printf '%s\n' "$@" >"$file"
+	fi
+}
+write_list run-order kexec_load_test "kexec_policy_test -T load_disabled_is_final"
+write_list run-order-disabled "kexec_policy_test -t load_disabled_is_final"
 echo "$out"

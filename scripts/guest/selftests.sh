@@ -1,15 +1,18 @@
-# selftests: the kselftest programs named in run-order, one after the other, their TAP
-# between "KX: selftest begin/end" lines; the host counts every case.
+# selftests: the kselftest programs named in the list kx.order= (default run-order), one
+# after the other with their arguments, their TAP between "KX: selftest begin/end" lines;
+# the host counts every case.
 run() {
-	local dir=/kx/selftests/kexec prog rc
-	[ -f $dir/run-order ] || fail "no selftests in the initramfs"
+	local dir=/kx/selftests/kexec list prog args rc
+	list=$dir/$(arg order run-order)
+	[ -f "$list" ] || fail "no $list in the initramfs"
 	KX_IMPL=$(arg impl)
 	export KX_IMPL
-	while read -r prog; do
+	while read -r prog args; do
 		say "selftest begin $prog"
-		(cd $dir && "./$prog" </dev/null)
+		# shellcheck disable=SC2086 # the arguments are words
+		(cd $dir && "./$prog" $args </dev/null)
 		rc=$?
 		say "selftest end $prog status $rc"
-	done <$dir/run-order
-	pass "ran $(wc -l <$dir/run-order) programs"
+	done <"$list"
+	pass "$(basename "$list") done"
 }

@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the kexec_load(2) selftests: the raw system call, the
+ * sysfs and sysctl files around it, the crash kernel region, memory with a
+ * hole in it, and child processes that run with fewer privileges.
+ *
+ * Include after kselftest_harness.h: the EXPECT_ macros below use its
+ * EXPECT_EQ() and the _metadata of the test they are used in.
+ */
+#ifndef KEXEC_UTIL_H
+#define KEXEC_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <linux/kexec.h>
+
+/* Newer than some installed uapi headers; the values are ABI. */
+#ifndef KEXEC_UPDATE_ELFCOREHDR
+#define KEXEC_UPDATE_ELFCOREHDR		0x00000004
+#endif
+#ifndef KEXEC_CRASH_HOTPLUG_SUPPORT
+#define KEXEC_CRASH_HOTPLUG_SUPPORT	0x00000008
+#endif
+
+#if defined(__x86_64__)
+#define KX_ARCH_NATIVE		KEXEC_ARCH_X86_64
+#define KX_ARCH_FOREIGN		KEXEC_ARCH_ARM
+/*
+ * KEXEC_DESTINATION_MEMORY_LIMIT is MAXMEM - 1 on x86_64: 2^46 bytes with
+ * 4-level paging, 2^52 with 5-level paging. 2^52 is beyond both.
+ */
+#define KX_BEYOND_DEST_LIMIT	(1UL << 52)
+#elif defined(__aarch64__)
+#define KX_ARCH_NATIVE		KEXEC_ARCH_AARCH64
+#define KX_ARCH_FOREIGN		KEXEC_ARCH_X86_64
+#else
+#error "kexec selftests: only 64-bit x86 and arm64 so far"
+#endif
+
+/* Ordinary RAM in the 2 GiB test guest, above the low 16 MiB. */
+#define KX_DEST			(16UL << 20)
+/* Physical address far above the 2 GiB test guest's RAM. */
+#define KX_BEYOND_RAM		(8UL << 30)
+
+#define KX_NOBODY		65534
+/* Exit codes of children that could not set themselves up (not errnos). */
+#define KX_CHILD_SETUP		200
+#define KX_CHILD_TIMEOUT	201
+
+/* kexec_load(2): 0 on success, else the errno. */
+static inline int kx_load(unsigned long entry, unsigned long nr_segments,
+			  const struct kexec_segment *segments,
+			  unsigned long flags)
+{
+	if (syscall(SYS_kexec_load, entry, nr_segments, segments, flags))
+		return errno;
+	return 0;
+}
+
+/* nr_segments == 0 unloads the image that @flags selects. */
+static inline int kx_unload(unsigned long flags)
+{
+	return kx_load(0, 0, NULL, flags);
+}
+
+static inline struct kexec_segment kx_seg(const void *buf, size_t bufsz,
+					  unsigned long mem, size_t memsz)
+{
+	struct kexec_segment seg = {
+		.buf = buf,
+		.bufsz = bufsz,
+		.mem = (const void *)mem,
+		.memsz = memsz,
+	};
+
+	return seg;
+}
+
+static inline unsigned long kx_page(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+/* Read a decimal number from @path: 0 or the errno. */
+static inline int kx_read_long(const char *path, long *val)
+{
+	char text[64];
+	ssize_t len;
+	int fd, err;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return errno;
+	len = read(fd, text, sizeof(text) - 1);
+	err = len < 0 ? errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	text[len] = '\0';
+	*val = strtol(text, NULL, 0);
+	return 0;
+}
+
+/* Write @text to @path in one write(2): 0 or the errno. */
+static inline int kx_write(const char *path, const char *text)
+{
+	ssize_t len;
+	int fd, err;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	len = write(fd, text, strlen(text));
+	err = len < 0 ? errno : 0;
+	close(fd);
+	if (!err && len != (ssize_t)strlen(text))
+		err = EIO;
+	return err;
+}
+
+static inline int kx_write_long(const char *path, long val)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%ld\n", val);
+	return kx_write(path, text);
+}
+
+/* The value of /sys/kernel/@name, or -errno. */
+static inline long kx_sysfs(const char *name)
+{
+	char path[128];
+	long val = 0;
+	int err;
+
+	snprintf(path, sizeof(path), "/sys/kernel/%s", name);
+	err = kx_read_long(path, &val);
+	return err ? -err : val;
+}
+
+static inline long kx_loaded(void)
+{
+	return kx_sysfs("kexec_loaded");
+}
+
+static inline long kx_crash_loaded(void)
+{
+	return kx_sysfs("kexec_crash_loaded");
+}
+
+/* The state file of the image that @flags selects. */
+static inline long kx_image_loaded(unsigned long flags)
+{
+	return (flags & KEXEC_ON_CRASH) ? kx_crash_loaded() : kx_loaded();
+}
+
+/* A resource from /proc/iomem; @end is inclusive, as the file shows it. */
+struct kx_region {
+	unsigned long start;
+	unsigned long end;
+};
+
+static inline unsigned long kx_region_size(const struct kx_region *r)
+{
+	return r->end - r->start + 1;
+}
+
+/*
+ * Parse one /proc/iomem line into @r: true if it names a resource called
+ * @name. Nested resources are indented; the addresses are real for root.
+ */
+static inline bool kx_iomem_line(const char *line, const char *name,
+				 struct kx_region *r)
+{
+	int pos = 0;
+
+	if (sscanf(line, " %lx-%lx : %n", &r->start, &r->end, &pos) < 2 ||
+	    !pos)
+		return false;
+	return !strncmp(line + pos, name, strlen(name)) &&
+	       line[pos + strlen(name)] == '\n';
+}
+
+/*
+ * The highest resource called @name in /proc/iomem (with a low and a high
+ * crash region, the high one is the one loads go to): 0 or the errno.
+ */
+static inline int kx_iomem_find(const char *name, struct kx_region *found)
+{
+	struct kx_region r;
+	char line[256];
+	FILE *f;
+	int err = ENOENT;
+
+	f = fopen("/proc/iomem", "r");
+	if (!f)
+		return errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!kx_iomem_line(line, name, &r))
+			continue;
+		if (err || r.start > found->start)
+			*found = r;
+		err = 0;
+	}
+	fclose(f);
+	return err;
+}
+
+/* Whether a resource called @name in /proc/iomem contains @addr. */
+static inline bool kx_iomem_covers(const char *name, unsigned long addr)
+{
+	struct kx_region r;
+	char line[256];
+	bool covers = false;
+	FILE *f;
+
+	f = fopen("/proc/iomem", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (kx_iomem_line(line, name, &r) &&
+		    r.start <= addr && addr <= r.end)
+			covers = true;
+	fclose(f);
+	return covers;
+}
+
+static inline int kx_crash_region(struct kx_region *r)
+{
+	return kx_iomem_find("Crash kernel", r);
+}
+
+/* totalram_pages() as the kernel counts it, the base of its half-RAM cap. */
+static inline unsigned long kx_ram_pages(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si))
+		return 0;
+	return (unsigned long)si.totalram * si.mem_unit / kx_page();
+}
+
+/* @len bytes of zeroed read/write memory, or NULL. */
+static inline void *kx_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * @len readable bytes followed by one PROT_NONE page: returns the address
+ * of that page (the hole), so the usable memory is [hole - len, hole).
+ */
+static inline char *kx_map_hole(size_t len)
+{
+	char *p = kx_map(len + kx_page());
+
+	if (!p || mprotect(p + len, kx_page(), PROT_NONE))
+		return NULL;
+	return p + len;
+}
+
+/* Child processes: @fn's return value becomes the exit status. */
+typedef int (*kx_child_fn)(void *arg);
+
+static inline pid_t kx_spawn(kx_child_fn fn, void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	/* Do not outlive a test that the harness kills on timeout. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
+		_exit(KX_CHILD_SETUP);
+	_exit(fn(arg));
+}
+
+/* The exit status of @pid, 256 + signal if it was killed, -1 on error. */
+static inline int kx_reap(pid_t pid)
+{
+	int status;
+
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 256 + WTERMSIG(status);
+}
+
+static inline int kx_child(kx_child_fn fn, void *arg)
+{
+	return kx_reap(kx_spawn(fn, arg));
+}
+
+/* Capabilities, through the raw system calls (no libcap in the guest). */
+struct kx_caps {
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+};
+
+static inline int kx_caps_get(struct kx_caps *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	return syscall(SYS_capget, &c->hdr, c->data);
+}
+
+static inline bool kx_cap_effective(int cap)
+{
+	struct kx_caps c;
+
+	if (kx_caps_get(&c))
+		return false;
+	return c.data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
+}
+
+/* Keep only @cap in the effective set (0 on success). */
+static inline int kx_caps_only(int cap)
+{
+	struct kx_caps c;
+	int i;
+
+	if (kx_caps_get(&c))
+		return -1;
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		c.data[i].effective = 0;
+	c.data[CAP_TO_INDEX(cap)].effective = CAP_TO_MASK(cap);
+	return syscall(SYS_capset, &c.hdr, c.data);
+}
+
+/* Drop @cap from the effective, permitted and inheritable sets. */
+static inline int kx_cap_drop(int cap)
+{
+	struct kx_caps c;
+	int i = CAP_TO_INDEX(cap);
+
+	if (kx_caps_get(&c))
+		return -1;
+	c.data[i].effective &= ~CAP_TO_MASK(cap);
+	c.data[i].permitted &= ~CAP_TO_MASK(cap);
+	c.data[i].inheritable &= ~CAP_TO_MASK(cap);
+	return syscall(SYS_capset, &c.hdr, c.data);
+}
+
+/* Who a child calls kexec_load(2) as. */
+enum kx_cred {
+	KX_ROOT_WITHOUT_CAP,	/* uid 0, CAP_SYS_BOOT dropped */
+	KX_USER_NOBODY,		/* setresuid(nobody): no capabilities */
+	KX_USERNS_ROOT,		/* root with every capability, in a new userns */
+	KX_NOBODY_WITH_CAP,	/* nobody that kept CAP_SYS_BOOT, nothing else */
+};
+
+static inline int kx_become_nobody(void)
+{
+	return setresgid(KX_NOBODY, KX_NOBODY, KX_NOBODY) ||
+	       setresuid(KX_NOBODY, KX_NOBODY, KX_NOBODY);
+}
+
+/*
+ * Switch to @cred and check that the switch took: 0, or -1 if the child
+ * is not what the test needs.
+ */
+static inline int kx_become(enum kx_cred cred)
+{
+	switch (cred) {
+	case KX_ROOT_WITHOUT_CAP:
+		if (kx_cap_drop(CAP_SYS_BOOT))
+			return -1;
+		return getuid() || kx_cap_effective(CAP_SYS_BOOT) ? -1 : 0;
+	case KX_USER_NOBODY:
+		if (kx_become_nobody())
+			return -1;
+		return kx_cap_effective(CAP_SYS_BOOT) ? -1 : 0;
+	case KX_USERNS_ROOT:
+		/* Every capability, but in the new namespace only. */
+		if (unshare(CLONE_NEWUSER))
+			return -1;
+		return kx_cap_effective(CAP_SYS_BOOT) ? 0 : -1;
+	case KX_NOBODY_WITH_CAP:
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || kx_become_nobody() ||
+		    kx_caps_only(CAP_SYS_BOOT))
+			return -1;
+		return getuid() == KX_NOBODY &&
+		       kx_cap_effective(CAP_SYS_BOOT) ? 0 : -1;
+	}
+	return -1;
+}
+
+/* One kexec_load(2) call, made by a child as @cred. */
+struct kx_call {
+	enum kx_cred cred;
+	unsigned long entry;
+	unsigned long nr_segments;
+	const struct kexec_segment *segments;
+	unsigned long flags;
+};
+
+/* kx_child_fn: the errno of the call, or KX_CHILD_SETUP. */
+static inline int kx_call_as(void *arg)
+{
+	const struct kx_call *c = arg;
+
+	if (kx_become(c->cred))
+		return KX_CHILD_SETUP;
+	return kx_load(c->entry, c->nr_segments, c->segments, c->flags);
+}
+
+/*
+ * One kexec_load(2) call of a test: what it is (@name, for the log), its
+ * arguments but the entry point, and the errno it must fail with (0: it
+ * must succeed).
+ */
+struct kx_case {
+	const char *name;
+	int err;
+	unsigned long nr;
+	const struct kexec_segment *segs;
+	unsigned long flags;
+};
+
+/*
+ * The call fails with @c->err, after which kexec_loaded reads @normal and
+ * kexec_crash_loaded reads @crash. @line is the caller's, for the log.
+ */
+static inline void kx_expect_rejected(struct __test_metadata *_metadata,
+				      int line, const struct kx_case *c,
+				      unsigned long entry, long normal,
+				      long crash)
+{
+	EXPECT_EQ(c->err, kx_load(entry, c->nr, c->segs, c->flags))
+		TH_LOG("line %d: %s", line, c->name);
+	EXPECT_EQ(normal, kx_loaded())
+		TH_LOG("line %d: %s: kexec_loaded", line, c->name);
+	EXPECT_EQ(crash, kx_crash_loaded())
+		TH_LOG("line %d: %s: kexec_crash_loaded", line, c->name);
+}
+
+/*
+ * The call succeeds and sets the state file of the image @c->flags
+ * selects; unloading that image clears the file again.
+ */
+static inline void kx_expect_loads(struct __test_metadata *_metadata,
+				   int line, const struct kx_case *c,
+				   unsigned long entry)
+{
+	unsigned long crash = c->flags & KEXEC_ON_CRASH;
+
+	EXPECT_EQ(0, kx_load(entry, c->nr, c->segs, c->flags))
+		TH_LOG("line %d: %s", line, c->name);
+	EXPECT_EQ(1, kx_image_loaded(crash))
+		TH_LOG("line %d: %s: not loaded", line, c->name);
+	EXPECT_EQ(0, kx_unload(crash))
+		TH_LOG("line %d: %s: unload", line, c->name);
+	EXPECT_EQ(0, kx_image_loaded(crash))
+		TH_LOG("line %d: %s: still loaded", line, c->name);
+}
+
+/* kexec_load() fails with @err and neither image is loaded afterwards. */
+#define EXPECT_LOAD_FAILS(err, entry, nr, segs, flags) \
+	kx_expect_rejected(_metadata, __LINE__, &(const struct kx_case) \
+			   { #segs, err, nr, segs, flags }, entry, 0, 0)
+
+/* kexec_load() loads, and the image unloads again. */
+#define EXPECT_LOADS(entry, nr, segs, flags) \
+	kx_expect_loads(_metadata, __LINE__, &(const struct kx_case) \
+			{ #segs, 0, nr, segs, flags }, entry)
+
+#endif /* KEXEC_UTIL_H */
