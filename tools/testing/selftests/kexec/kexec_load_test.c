@@ -21,7 +21,7 @@
 #include "kexec_util.h"
 
 #define KX_BUF_PAGES	4
-#define KX_MIB		(1UL << 20)
+#define KX_MIB		(1024UL * 1024)
 #define KX_RACE_LOOPS	300
 #define KX_RACE_TRIES	(20 * 1000 * 1000)
 
@@ -628,7 +628,7 @@ struct kx_race {
 
 /*
  * kx_child_fn: alternate loads and unloads until 2 * KX_RACE_LOOPS of them
- * succeeded: 0, the first errno other than EBUSY, or KX_CHILD_TIMEOUT.
+ * succeeded: 0, the first errno other than EBUSY, or KX_CHILD_GAVE_UP.
  */
 static int race_loader(void *arg)
 {
@@ -639,7 +639,7 @@ static int race_loader(void *arg)
 
 	for (tries = 0; r->done < 2 * KX_RACE_LOOPS; tries++) {
 		if (tries == KX_RACE_TRIES)
-			return KX_CHILD_TIMEOUT;
+			return KX_CHILD_GAVE_UP;
 		if (tries & 1)
 			ret = kx_unload(r->flags);
 		else

@@ -42,7 +42,7 @@
  * KEXEC_DESTINATION_MEMORY_LIMIT is MAXMEM - 1 on x86_64: 2^46 bytes with
  * 4-level paging, 2^52 with 5-level paging. 2^52 is beyond both.
  */
-#define KX_BEYOND_DEST_LIMIT	(1UL << 52)
+#define KX_BEYOND_DEST_LIMIT	0x0010000000000000UL	/* 2^52 */
 #elif defined(__aarch64__)
 #define KX_ARCH_NATIVE		KEXEC_ARCH_AARCH64
 #define KX_ARCH_FOREIGN		KEXEC_ARCH_X86_64
@@ -58,7 +58,7 @@
 #define KX_NOBODY		65534
 /* Exit codes of children that could not set themselves up (not errnos). */
 #define KX_CHILD_SETUP		200
-#define KX_CHILD_TIMEOUT	201
+#define KX_CHILD_GAVE_UP	201
 
 /* kexec_load(2): 0 on success, else the errno. */
 static inline int kx_load(unsigned long entry, unsigned long nr_segments,
