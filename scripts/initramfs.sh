@@ -32,10 +32,12 @@ programs=(/bin/busybox /sbin/kexec /usr/bin/makedumpfile)
 
 inputs_digest() {
 	{
-		sha256sum "$0" "$kernel" "${programs[@]}"
-		find "$top/scripts/guest" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-		[ -d "$selftests" ] && find "$selftests" -type f -print0 | LC_ALL=C sort -z |
-			xargs -0r sha256sum
+		sha256sum "${programs[@]}"
+		sha256sum <"$kernel"
+		(cd "$top" && find scripts/initramfs.sh scripts/guest -type f -print0 |
+			LC_ALL=C sort -z | xargs -0 sha256sum)
+		[ -d "$selftests" ] && (cd "$selftests" && find . -type f -print0 |
+			LC_ALL=C sort -z | xargs -0r sha256sum)
 		true
 	} | sha256sum | cut -d' ' -f1
 }

@@ -28,7 +28,7 @@ mkdir -p "$obj"
 inputs_digest() {
 	{
 		echo "src=$src"
-		sha256sum "$fragment" "$0"
+		(cd "$top" && sha256sum scripts/kernel.sh "${fragment#"$top"/}")
 		if [ "$impl" = kx ]; then
 			# tools/ and Documentation/ are not part of the kernel image.
 			(cd "$build/kx/stage" && find . -type f ! -path './tools/*' \
