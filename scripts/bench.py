@@ -43,8 +43,8 @@ def line_time(run, start_pattern, end_pattern):
 
 
 def load_metrics(run):
-    """Metric name -> value from one bench-load or bench-crash boot."""
-    metrics = {}
+    """Metric name -> values from one bench-load or bench-crash boot."""
+    metrics = defaultdict(list)
     for line in run.kx_lines():
         match = LOAD.search(line)
         if match:
@@ -52,14 +52,14 @@ def load_metrics(run):
             name = (f"crash load {mib} MiB" if crash else
                     f"load {segments}x{mib // segments} MiB" if segments > 1 else
                     f"load {mib} MiB")
-            metrics[f"{name} (ms)"] = load_ns / 1e6
+            metrics[f"{name} (ms)"].append(load_ns / 1e6)
             if not crash and segments == 1:
-                metrics[f"memcpy {mib} MiB (ms)"] = copy_ns / 1e6
-                metrics[f"load/memcpy {mib} MiB"] = load_ns / copy_ns
-                metrics[f"held beyond image {mib} MiB (KiB)"] = held
+                metrics[f"memcpy {mib} MiB (ms)"].append(copy_ns / 1e6)
+                metrics[f"load/memcpy {mib} MiB"].append(load_ns / copy_ns)
+                metrics[f"held beyond image {mib} MiB (KiB)"].append(held)
         match = re.search(r"bench kexec-l mib=(\d+) ms=(\d+)", line)
         if match:
-            metrics[f"kexec -l, {match.group(1)} MiB initrd (ms)"] = int(match.group(2))
+            metrics[f"kexec -l, {match.group(1)} MiB initrd (ms)"].append(int(match.group(2)))
     return metrics
 
 
@@ -74,12 +74,12 @@ def latency_metrics(load_run, crash_run):
         seconds = line_time(run, re.compile(start), re.compile(end) if isinstance(end, str)
                             else end)
         if seconds is not None:
-            metrics[name] = seconds
+            metrics[name] = [seconds]
     return metrics
 
 
 def bench_round(impl, images, args):
-    """Both boots of one implementation; metric name -> value."""
+    """Both boots of one implementation; metric name -> values."""
     kernel, padded, plain = images
     sizes = "16,64" if args.quick else "16,64,256,1024"
     common = f"kx.rounds={args.loads}"
@@ -98,16 +98,23 @@ def bench_round(impl, images, args):
     return {**load_metrics(load), **load_metrics(crash), **latency_metrics(load, crash)}
 
 
+def number(value):
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.2f}"
+
+
 def spread(values):
-    return (f"{statistics.median(values):.3g} [{min(values):.3g}-{max(values):.3g}]"
-            if values else "-")
+    """The median and, when there are several values, their range."""
+    if not values:
+        return "-"
+    text = number(statistics.median(values))
+    return text if len(values) == 1 else f"{text} [{number(min(values))}, {number(max(values))}]"
 
 
 def write_reports(results, impls, rounds):
     """Table on the terminal and in results.md, raw values in results.csv."""
     OUT.mkdir(parents=True, exist_ok=True)
     metrics = sorted({m for impl in impls for m in results[impl]}, key=metric_order)
-    header = ["metric"] + [f"{impl} median [min-max]" for impl in impls]
+    header = ["metric"] + [f"{impl} median [min, max]" for impl in impls]
     if len(impls) == 2:
         header.append(f"{impls[0]}/{impls[1]}")
     rows = []
@@ -124,7 +131,8 @@ def write_reports(results, impls, rounds):
     text = "\n".join(lines)
     print(text)
     (OUT / "results.md").write_text(
-        f"Medians over {rounds} rounds, QEMU TCG (emulated time: compare ratios).\n\n"
+        f"Medians over {rounds} rounds, QEMU TCG (emulated time: compare ratios); "
+        "kx/upstream compares the medians.\n\n"
         + text + "\n")
     with open(OUT / "results.csv", "w", newline="") as out:
         writer = csv.writer(out)
@@ -189,8 +197,8 @@ def main():
         order = args.impls if number % 2 == 0 else args.impls[::-1]
         for impl in order:
             print(f"bench.py: round {number + 1} of {args.rounds}: {impl}", flush=True)
-            for metric, value in bench_round(impl, images[impl], args).items():
-                results[impl][metric].append(value)
+            for metric, values in bench_round(impl, images[impl], args).items():
+                results[impl][metric] += values
     write_reports(results, args.impls, args.rounds)
     plot(results, args.impls)
     print(f"bench.py: results in {OUT.relative_to(check.TOP)}/")

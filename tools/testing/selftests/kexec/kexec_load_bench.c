@@ -2,7 +2,8 @@
 /*
  * kexec_load_bench: the time kexec_load(2) takes for an image of a given size,
  * next to a memcpy() of the same size (the practical limit of a load), and the
- * memory the loaded image holds beyond its own size.
+ * memory the loaded image holds beyond its own size (held_kib, free memory
+ * before the load less after it, less the image for a normal load).
  *
  * usage: kexec_load_bench [-p] [-s SEGMENTS] [-r ROUNDS] MIB...
  *   -p           load with KEXEC_ON_CRASH into the crashkernel= region
@@ -43,20 +44,31 @@ static unsigned long long now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static long meminfo_kib(const char *field)
+/*
+ * Free memory in KiB: MemFree plus the pages parked on the per-CPU free lists
+ * (the "count:" lines of /proc/zoneinfo), which MemFree leaves out and which
+ * would otherwise swing by megabytes between two readings.
+ */
+static long free_kib(void)
 {
 	char line[128];
-	long value = -1;
-	size_t len = strlen(field);
+	long kib = -1, pages = 0;
 	FILE *f = fopen("/proc/meminfo", "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, len) && line[len] == ':')
-			value = strtol(line + len + 1, NULL, 10);
+		if (!strncmp(line, "MemFree:", 8))
+			kib = strtol(line + 8, NULL, 10);
 	fclose(f);
-	return value;
+	f = fopen("/proc/zoneinfo", "r");
+	if (!f)
+		return kib;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line + strspn(line, " "), "count:", 6))
+			pages += strtol(line + strspn(line, " ") + 6, NULL, 10);
+	fclose(f);
+	return kib + pages * (getpagesize() / 1024);
 }
 
 /* Start of the crashkernel= region, from /proc/iomem (root sees real addresses). */
@@ -75,6 +87,12 @@ static unsigned long crash_region_start(void)
 		}
 	fclose(f);
 	return start;
+}
+
+/* What the image itself takes from free memory: a crash image lives in the reserved region. */
+static long image_kib(const struct bench *b, size_t size)
+{
+	return b->flags & KEXEC_ON_CRASH ? 0 : (long)(size >> 10);
 }
 
 static void *touched_buffer(size_t size, int fill)
@@ -119,14 +137,14 @@ static int measure(const struct bench *b, unsigned long mib)
 	int round;
 
 	for (round = 0; round < b->rounds; round++) {
-		free_before = meminfo_kib("MemFree");
+		free_before = free_kib();
 		t0 = now_ns();
 		if (load(b, src, size)) {
 			fprintf(stderr, "kexec_load of %lu MiB: %s\n", mib, strerror(errno));
 			return 1;
 		}
 		t_load = now_ns() - t0;
-		free_after = meminfo_kib("MemFree");
+		free_after = free_kib();
 		syscall(SYS_kexec_load, 0, 0, NULL, b->flags);
 		t0 = now_ns();
 		memcpy(dst, src, size);
@@ -134,7 +152,7 @@ static int measure(const struct bench *b, unsigned long mib)
 		printf("KX: bench load crash=%d mib=%lu segments=%d",
 		       !!(b->flags & KEXEC_ON_CRASH), mib, b->segments);
 		printf(" load_ns=%llu memcpy_ns=%llu held_kib=%ld\n", t_load, t_copy,
-		       free_before - free_after - (long)(size >> 10));
+		       free_before - free_after - image_kib(b, size));
 		fflush(stdout);
 	}
 	munmap(src, size);
