@@ -9,8 +9,9 @@
 #                       (load limits, crash size), so it runs last;
 #   run-order-disabled  a boot of its own for kexec_load_disabled, which would hide
 #                       the load limits' effect (and they its).
-# The kexec_load_bench benchmark (guest scenarios bench-load, bench-crash) is built there
-# too, but is not a test and is in no list.
+# Two more programs are built there and are in no list: kexec_load_bench (the guest
+# scenarios bench-load and bench-crash) and kexec_failed_load (the failed-load scenario,
+# which runs it between kexec -l and kexec -e).
 # Prints the output directory. make's own timestamps decide what is rebuilt; the kx tree
 # keeps the mtime of every file whose content did not change.
 set -euo pipefail
@@ -18,7 +19,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${KX_BUILD:-$top/build}
 out=$build/selftests/kexec
-programs=(kexec_load_test kexec_policy_test kexec_load_bench)
+programs=(kexec_load_test kexec_policy_test kexec_load_bench kexec_failed_load)
 
 say() { echo "selftests.sh: $*" >&2; }
 
