@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark both implementations side by side in QEMU and report medians with spread.
 
-usage: scripts/bench.py [--rounds N] [--quick] [--impls kx,upstream]
+usage: scripts/bench.py [--rounds N] [--loads N] [--quick] [--impls kx,upstream] [--verbose]
+       scripts/bench.py --replot   (the tables and the plot again, from results.csv)
 
 Each round boots every implementation in turn (the order alternates between rounds), in
 the same QEMU setup, twice: bench-load (kexec_load of 16 to 256 MiB next to memcpy, 1024
@@ -116,7 +117,7 @@ def spread(values):
     return text if len(values) == 1 else f"{text} [{number(min(values))}, {number(max(values))}]"
 
 
-def write_reports(results, impls, rounds):
+def write_reports(results, impls, samples):
     """Table on the terminal and in results.md, raw values in results.csv."""
     OUT.mkdir(parents=True, exist_ok=True)
     metrics = sorted({m for impl in impls for m in results[impl]}, key=metric_order)
@@ -137,12 +138,12 @@ def write_reports(results, impls, rounds):
     text = "\n".join(lines)
     print(text)
     (OUT / "results.md").write_text(
-        f"Medians over {rounds} rounds, QEMU TCG (emulated time: compare ratios); "
+        f"Medians over {samples}, QEMU TCG (emulated time: compare ratios); "
         "kx/upstream compares the medians.\n\n"
         + text + "\n")
     with open(OUT / "results.csv", "w", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["impl", "metric", "round", "value"])
+        writer.writerow(["impl", "metric", "sample", "value"])
         for impl in impls:
             for metric, values in sorted(results[impl].items()):
                 for number, value in enumerate(values, start=1):
@@ -169,7 +170,7 @@ def plot(results, impls):
                         if (m := re.fullmatch(rf"{kind} (\d+) MiB \(ms\)", metric)))
         data.append("\n".join(f"{x} {y}" for x, y in points) + "\ne")
         plots.append(f"'-' using 1:2 with linespoints title '{title}'")
-    script = (f"set terminal png size 800,500\nset output '{OUT / 'load.png'}'\n"
+    script = (f"set terminal png noenhanced size 800,500\nset output '{OUT / 'load.png'}'\n"
               "set logscale xy 2\nset xlabel 'image size (MiB)'\n"
               "set ylabel 'time (ms, emulated)'\nset key top left\n"
               f"plot {', '.join(plots)}\n" + "\n".join(data) + "\n")
@@ -183,6 +184,8 @@ def parse_args():
     parser.add_argument("--quick", action="store_true", help="small sizes, one round")
     parser.add_argument("--impls", default="kx,upstream")
     parser.add_argument("--verbose", action="store_true", help="show the guests' lines")
+    parser.add_argument("--replot", action="store_true",
+                        help="only rewrite the reports and the plot from results.csv")
     args = parser.parse_args()
     args.impls = args.impls.split(",")
     if any(impl not in ("kx", "upstream") for impl in args.impls):
@@ -194,8 +197,22 @@ def parse_args():
     return args
 
 
+def read_results():
+    """(results, impls) as the last run wrote them to results.csv."""
+    results = defaultdict(lambda: defaultdict(list))
+    with open(OUT / "results.csv", newline="") as data:
+        for row in csv.DictReader(data):
+            results[row["impl"]][row["metric"]].append(float(row["value"]))
+    return results, list(results)
+
+
 def main():
     args = parse_args()
+    if args.replot:
+        results, impls = read_results()
+        write_reports(results, impls, "the samples in results.csv")
+        plot(results, impls)
+        return 0
     qemu.raise_on_signal()
     images = {impl: build_images(impl, 0 if args.quick else 256) for impl in args.impls}
     results = {impl: defaultdict(list) for impl in args.impls}
@@ -205,7 +222,7 @@ def main():
             print(f"bench.py: round {number + 1} of {args.rounds}: {impl}", flush=True)
             for metric, values in bench_round(impl, images[impl], args, number == 0).items():
                 results[impl][metric] += values
-    write_reports(results, args.impls, args.rounds)
+    write_reports(results, args.impls, f"{args.rounds} rounds ({args.loads} load a size a boot)")
     plot(results, args.impls)
     print(f"bench.py: results in {OUT.relative_to(check.TOP)}/")
     return 0
