@@ -20,7 +20,7 @@ endif
 CHECK := scripts/check.py --impl $(KX_IMPL) --gens $(GENS) --pad $(PAD) \
 	$(if $(KX_APPEND),--append "$(KX_APPEND)")
 
-.PHONY: all demo deps tree kernel initramfs check bench clean distclean help
+.PHONY: all demo deps tree kernel initramfs check bench lint clean distclean help
 
 all: demo
 
@@ -45,6 +45,10 @@ check: deps
 
 bench: deps
 	@scripts/bench.py $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS))
+
+# checkpatch --strict on our C and assembly, shellcheck, Python byte-compile.
+lint: deps
+	@scripts/lint.sh
 
 help:
 	@sed -n '3,7s/^# \{0,1\}//p' Makefile

@@ -3,6 +3,7 @@
 # arg NAME [DEFAULT]: the value of kx.NAME= on the kernel command line.
 arg() {
 	local w
+	# shellcheck disable=SC2013 # the command line is one line of words
 	for w in $(cat /proc/cmdline); do
 		case $w in kx.$1=*) echo "${w#*=}"; return ;; esac
 	done
@@ -29,6 +30,7 @@ nonce() { head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 # boot only, followed by "$*".
 next_cmdline() {
 	local w out=
+	# shellcheck disable=SC2013 # the command line is one line of words
 	for w in $(cat /proc/cmdline); do
 		case $w in
 		kx.gen=* | kx.nonce=* | kx.phase=* | kx.tag=* | crashkernel=* | BOOT_IMAGE=*) ;;
@@ -63,6 +65,7 @@ load_next() {
 	local opts=
 	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
 	shift
+	# shellcheck disable=SC2086 # the options are words
 	kexec $opts /boot/bzImage --initrd=/tmp/initrd --append="$(next_cmdline "$@")"
 }
 
