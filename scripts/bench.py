@@ -231,10 +231,7 @@ def main():
 def build_images(impl, pad_mib):
     """(kernel, initrd with PAD_MIB of padding, plain initrd) of IMPL."""
     kernel, plain = check.build(impl, 0)
-    padded = plain if not pad_mib else subprocess.run(
-        [check.TOP / "scripts/initramfs.sh", impl, str(pad_mib)], check=True,
-        stdout=subprocess.PIPE, text=True).stdout.split()[-1]
-    return kernel, padded, plain
+    return kernel, check.build(impl, pad_mib)[1], plain
 
 
 if __name__ == "__main__":
