@@ -390,19 +390,116 @@ TEST_F(kexec, touching_segments_accepted)
 }
 
 /*
- * Upstream 6.12 only checks destinations against the arch limit, not
- * against the memory that exists: a destination far above RAM loads.
- * Ours will reject it with EADDRNOTAVAIL, a deliberate difference that
- * the core issue adds (and changes this case for) together.
+ * A deliberate difference: destinations outside System RAM. Upstream 6.12
+ * checks a destination only against the arch limit, so a segment in a hole
+ * below RAM's end, one that runs past the end of RAM, or one far above it
+ * loads, and kexec -e would write where there is no RAM. Ours rejects
+ * every destination not wholly inside System RAM with EADDRNOTAVAIL, as
+ * its last check: inputs that upstream rejects keep upstream's errno
+ * (destination_outside_ram_checked_last).
+ *
+ * The guest names the kernel under test in KX_IMPL: the errno a load
+ * outside RAM must fail with there, 0 for "it loads".
  */
-TEST_F(kexec, destination_beyond_ram_accepted)
+static int outside_ram_errno(struct __test_metadata *_metadata)
 {
-	struct kexec_segment seg = kx_seg(self->buf, self->pg, KX_BEYOND_RAM,
-					  self->pg);
+	const char *impl = getenv("KX_IMPL");
+	bool kx;
 
+	ASSERT_NE(NULL, impl) TH_LOG("KX_IMPL unset: kx or upstream?");
+	kx = !strcmp(impl, "kx");
+	ASSERT_TRUE(kx || !strcmp(impl, "upstream"))
+		TH_LOG("KX_IMPL=%s: neither kx nor upstream", impl);
+	return kx ? EADDRNOTAVAIL : 0;
+}
+
+/* Each of the @n calls fails with its err, or loads and unloads if 0. */
+static void expect_outcomes(struct __test_metadata *_metadata,
+			    const struct kx_case *c, size_t n,
+			    unsigned long entry)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].err)
+			kx_expect_rejected(_metadata, __LINE__, &c[i], entry,
+					   0, 0);
+		else
+			kx_expect_loads(_metadata, __LINE__, &c[i], entry);
+	}
+}
+
+/* The end of the last whole page of the last System RAM range. */
+static unsigned long ram_end(struct __test_metadata *_metadata)
+{
+	unsigned long pg = kx_page(), end;
+	struct kx_region ram = { };
+
+	ASSERT_EQ(0, kx_iomem_find("System RAM", &ram));
+	end = (ram.end + 1) & ~(pg - 1);
+	ASSERT_TRUE(kx_iomem_covers("System RAM", end - pg))
+		TH_LOG("no whole page in 0x%lx-0x%lx", ram.start, ram.end);
+	return end;
+}
+
+TEST_F(kexec, destination_outside_ram)
+{
+	unsigned long pg = self->pg, vga = 0xa0000, end = ram_end(_metadata);
+	struct kexec_segment segs[] = {
+		kx_seg(self->buf, pg, vga, pg),
+		kx_seg(self->buf, 2 * pg, end - pg, 2 * pg),
+		kx_seg(self->buf, pg, KX_BEYOND_RAM, pg),
+		/* only the second one */
+		kx_seg(self->buf, pg, KX_DEST, pg),
+		kx_seg(self->buf, pg, KX_BEYOND_RAM, pg),
+	};
+	int err = outside_ram_errno(_metadata);
+	const struct kx_case cases[] = {
+		{ "in the VGA hole", err, 1, &segs[0] },
+		{ "from RAM past its end", err, 1, &segs[1] },
+		{ "beyond RAM", err, 1, &segs[2] },
+		{ "second segment beyond RAM", err, 2, &segs[3] },
+	};
+
+	ASSERT_FALSE(kx_iomem_covers("System RAM", vga))
+		TH_LOG("the guest has RAM at 0x%lx", vga);
 	ASSERT_FALSE(kx_iomem_covers("System RAM", KX_BEYOND_RAM))
 		TH_LOG("the guest has RAM at 0x%lx", KX_BEYOND_RAM);
-	EXPECT_LOADS(KX_DEST, 1, &seg, 0);
+	TH_LOG("KX_IMPL=%s: loads outside RAM must %s", getenv("KX_IMPL"),
+	       err ? strerror(err) : "succeed");
+	expect_outcomes(_metadata, cases, ARRAY_SIZE(cases), KX_DEST);
+}
+
+/*
+ * Ours checks for RAM last: a call outside RAM that upstream rejects for
+ * another reason fails with upstream's errno on both.
+ */
+TEST_F(kexec, destination_outside_ram_checked_last)
+{
+	unsigned long pg = self->pg, far = KX_BEYOND_RAM;
+	unsigned long half = (kx_ram_pages() / 2 + 1) * pg;
+	struct kexec_segment beyond = kx_seg(self->buf, pg, far, pg);
+	struct kexec_segment oversized = kx_seg(self->buf, 2 * pg, far, pg);
+	struct kexec_segment big = kx_seg(NULL, 0, far, half);
+	struct kexec_segment overlap[] = {
+		kx_seg(NULL, 0, far, 2 * pg),
+		kx_seg(NULL, 0, far + pg, pg),
+	};
+	struct kexec_segment many[KEXEC_SEGMENT_MAX + 1];
+	const struct kx_case cases[] = {
+		{ "unknown flag", EINVAL, 1, &beyond, 0x10 },
+		{ "foreign arch", EINVAL, 1, &beyond, KX_ARCH_FOREIGN },
+		{ "17 segments", EINVAL, KEXEC_SEGMENT_MAX + 1, many, 0 },
+		{ "overlap", EINVAL, 2, overlap, 0 },
+		{ "bufsz over memsz", EINVAL, 1, &oversized, 0 },
+		{ "over half of RAM", EINVAL, 1, &big, 0 },
+	};
+	int i;
+
+	ASSERT_GT(half, pg);
+	for (i = 0; i <= KEXEC_SEGMENT_MAX; i++)
+		many[i] = kx_seg(self->buf, pg, far + 2 * i * pg, pg);
+	expect_failures(_metadata, cases, ARRAY_SIZE(cases), KX_DEST, 0, 0);
 }
 
 #ifdef KX_BEYOND_DEST_LIMIT
