@@ -3,28 +3,35 @@
 
 usage: scripts/check.py [--impl kx|upstream] [--gens N] [--pad MIB] [--append WORDS]
                         [--timeout-scale F] [SCENARIO ...]
+       scripts/check.py --self-test
 
 Each scenario is a fresh boot of the implementation's kernel with the test initramfs. Its
 console is saved in build/<impl>/runs/<scenario>/console.log. The report is a table of
 case, result and time, then one line "N passed, N failed"; the exit status is 1 when any
-case failed, 2 on bad arguments.
+case failed, 2 on bad arguments. --self-test checks, offline, how the kunit scenario
+reads sample consoles (scripts/testdata/).
 """
 
 import argparse
 import re
 import subprocess
 import sys
+import unittest
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import qemu  # noqa: E402  (a sibling script)
+import ktap  # noqa: E402  (sibling scripts)
+import qemu  # noqa: E402
 
 TOP = Path(__file__).resolve().parent.parent
 BUILD = TOP / "build"
 RESULT = re.compile(r"^KX: result (\S+) (PASS|FAIL) ?(.*)$")
 TAP_CASE = re.compile(r"^(not )?ok \d+ (\S+)(.*)$")
 TAP_PLAN = re.compile(r"^1\.\.(\d+)")
+KTAP_LINE = "KX-KTAP: "  # kunit.sh: one line of the kernel log's KTAP
+KUNIT_END = re.compile(r"^KX: kunit end lines=(\d+)")
+KUNIT_FILTER = "kexec*"
 
 
 @dataclass
@@ -151,12 +158,39 @@ def verify_selftests(run, args):
     return cases
 
 
+def verify_kunit(run, args):
+    """One case per KUnit test case in the KTAP that kunit.sh copied from the kernel log.
+
+    A SKIP fails, so does a suite or top-level plan left unfulfilled, and on kx a run
+    without any kexec* suite; a console that dropped KTAP lines fails too.
+    """
+    lines = [line[len(KTAP_LINE):] for line in run.boot.lines if line.startswith(KTAP_LINE)]
+    ends = [int(m.group(1)) for m in map(KUNIT_END.match, run.boot.lines) if m]
+    cases = []
+    if ends and ends[-1] != len(lines):
+        cases.append(Case("kunit: the console", False, None,
+                          f"{len(lines)} of the guest's {ends[-1]} KTAP lines arrived"))
+    if lines or ends:
+        rows, suites = ktap.kunit_results(lines)
+        cases += [Case(name, passed, None, reason) for name, passed, reason in rows]
+        if not suites:
+            # Upstream has no kexec* suites: nothing to run is what it should report.
+            cases.append(Case("kunit", args.impl != "kx", None,
+                              f"no KUnit suite matches kunit.filter_glob={KUNIT_FILTER}"
+                              + (" (are the kexec KUnit suites built in?)"
+                                 if args.impl == "kx" else ", as expected on upstream")))
+    passed, reason = run.guest_result()
+    cases.append(Case(f"{run.scenario} (the boot)", passed, run.boot.seconds, reason))
+    return cases
+
+
 @dataclass
 class Scenario:
     append: str
     timeout: float
     verify: object
     disk_mib: int = 0
+    default_for: tuple = ("kx", "upstream")  # the implementations it runs for by default
 
 
 SCENARIOS = {
@@ -167,6 +201,11 @@ SCENARIOS = {
     "selftests": Scenario("crashkernel=128M", 600, verify_selftests),
     "selftests-disabled": Scenario("crashkernel=128M kx.order=run-order-disabled", 180,
                                    verify_selftests),
+    # The KUnit suites test our implementation's internal functions, which upstream's
+    # tree does not have: upstream has no kexec* suite to run, so it runs this scenario
+    # only when asked to by name.
+    "kunit": Scenario(f"kunit.filter_glob={KUNIT_FILTER}", 180, verify_kunit,
+                      default_for=("kx",)),
 }
 
 
@@ -244,6 +283,8 @@ def parse_args():
     parser.add_argument("--pad", type=int, default=0, help="MiB of padding in the initrd")
     parser.add_argument("--append", default="", help="extra kernel command line words")
     parser.add_argument("--timeout-scale", type=float, default=1.0)
+    parser.add_argument("--self-test", action="store_true",
+                        help="check the KTAP reading on sample consoles, boot nothing")
     parser.add_argument("scenarios", nargs="*", metavar="SCENARIO")
     args = parser.parse_args()
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
@@ -252,12 +293,113 @@ def parse_args():
                      f"(known: {' '.join(SCENARIOS)})")
     if args.gens < 1:
         parser.error("--gens must be at least 1")
-    args.scenarios = args.scenarios or list(SCENARIOS)
+    args.scenarios = args.scenarios or default_scenarios(args.impl)
     return args
+
+
+def default_scenarios(impl):
+    return [name for name, spec in SCENARIOS.items() if impl in spec.default_for]
+
+
+class SelfTest(unittest.TestCase):
+    """The kunit scenario's verdict on sample consoles, without booting anything."""
+
+    SAMPLE = TOP / "scripts/testdata/kunit-console.log"
+    maxDiff = None
+
+    @staticmethod
+    def verdict(lines, impl="kx", timed_out=False):
+        boot = qemu.Boot([], None)
+        boot.lines, boot.timed_out, boot.returncode, boot.seconds = lines, timed_out, 0, 1.0
+        cases = verify_kunit(Run("kunit", boot, BUILD, 180), argparse.Namespace(impl=impl))
+        return {case.name: (case.passed, case.reason) for case in cases}
+
+    def sample(self):
+        return self.SAMPLE.read_text(encoding="utf-8").splitlines()
+
+    def test_sample(self):
+        """Passing, failing, skipped, parameterised cases; a short and a cut-off suite."""
+        got = self.verdict(self.sample())
+        self.assertEqual({name: passed for name, (passed, _) in got.items()}, {
+            "kunit: kexec_segments.kexec_test_alignment": True,
+            "kunit: kexec_segments.kexec_test_overlap": True,
+            "kunit: kexec_segments.kexec_test_limits": True,
+            "kunit: kexec_entries.kexec_test_entry_order": False,
+            "kunit: kexec_entries.kexec_test_preserve_context": False,
+            "kunit: kexec_entries.kexec_test_destinations": False,
+            "kunit: kexec_entries.kexec_test_sizes": False,
+            "kunit: kexec_alloc.kexec_test_alloc_one": True,
+            "kunit: kexec_alloc.kexec_test_alloc_batch": True,
+            "kunit: kexec_alloc": False,
+            "kunit: kexec_init": False,
+            "kunit: kexec_crash.kexec_test_crash_notes": True,
+            "kunit: kexec_crash.kexec_test_crash_segments": False,
+            "kunit: kexec_crash": False,
+            "kunit (the boot)": True,
+        })
+        for name, reason in [
+                ("kexec_segments.kexec_test_limits", "3 parameters"),
+                ("kexec_entries.kexec_test_entry_order",
+                 "not ok: EXPECTATION FAILED at kernel/kexec_test.c:211"),
+                ("kexec_entries.kexec_test_preserve_context",
+                 "skipped: needs CONFIG_KEXEC_JUMP"),
+                ("kexec_entries.kexec_test_destinations", "not ok; parameter 'high' not ok: "
+                 "ASSERTION FAILED at kernel/kexec_test.c:260"),
+                ("kexec_entries.kexec_test_sizes", "parameter 'param-1' skipped: no highmem"),
+                ("kexec_alloc", "2 of 4 planned cases reported"),
+                ("kexec_init", "not ok: failed to initialize (-12)"),
+                ("kexec_crash.kexec_test_crash_segments",
+                 "no result: the log ends inside its parameters"),
+                ("kexec_crash", "2 of 3 planned cases reported; "
+                 "never finished: the log ends inside it")]:
+            self.assertEqual(got[f"kunit: {name}"][1], reason)
+
+    def test_suites_missing(self):
+        """A top-level plan with suites missing fails."""
+        got = self.verdict([line.replace("] 1..5", "] 1..6") for line in self.sample()])
+        self.assertEqual(got["kunit: suites"], (False, "5 of 6 planned suites reported"))
+
+    def test_lost_line(self):
+        """A KTAP line the console lost fails, even where the KTAP still parses."""
+        lines = self.sample()
+        lines.remove(next(line for line in lines if "Freeing unused" in line))
+        self.assertEqual(self.verdict(lines)["kunit: the console"],
+                         (False, "63 of the guest's 64 KTAP lines arrived"))
+
+    def test_no_suites(self):
+        """No kexec* suite: a failure on kx, what upstream should say."""
+        lines = ["KX: kunit begin", "KX-KTAP: [    0.917702] KTAP version 1",
+                 "KX-KTAP: [    0.917790] 1..0", "KX: kunit end lines=2",
+                 "KX: result kunit PASS 2 lines of KTAP"]
+        kx, upstream = self.verdict(lines), self.verdict(lines, "upstream")
+        self.assertFalse(kx["kunit"][0])
+        self.assertIn("kunit.filter_glob=kexec*", kx["kunit"][1])
+        self.assertTrue(upstream["kunit"][0])
+        self.assertEqual(len(kx), 2)
+
+    def test_no_ktap(self):
+        """The guest found no KTAP, or never reported: the boot fails, saying why."""
+        got = self.verdict(["KX: result kunit FAIL no KTAP in the kernel log"])
+        self.assertEqual(got, {"kunit (the boot)": (False, "no KTAP in the kernel log")})
+        got = self.verdict(["[    0.5] Kernel panic"], timed_out=True)
+        self.assertEqual(got, {"kunit (the boot)": (False, "timed out after 180 s")})
+
+    def test_defaults(self):
+        """kunit runs by default on kx only."""
+        self.assertIn("kunit", default_scenarios("kx"))
+        self.assertNotIn("kunit", default_scenarios("upstream"))
+        self.assertEqual(len(default_scenarios("upstream")), len(SCENARIOS) - 1)
+
+
+def self_test():
+    tests = unittest.defaultTestLoader.loadTestsFromTestCase(SelfTest)
+    return 0 if unittest.TextTestRunner(verbosity=2).run(tests).wasSuccessful() else 1
 
 
 def main():
     args = parse_args()
+    if args.self_test:
+        return self_test()
     qemu.raise_on_signal()
     try:
         kernel, initrd = build(args.impl, args.pad)
