@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kexec inside the kernel: the loaded image, the list that tells the
+ * architecture's relocation code which page goes where, and the hooks each
+ * architecture provides.
+ *
+ * The entry list is a chain of pages of kimage_entry_t words. Each word is a
+ * page-aligned physical address with one of the IND_* tags in its low bits:
+ *   IND_DESTINATION  the next source pages go here, one after the other
+ *   IND_SOURCE       copy this page to the current destination, then advance
+ *   IND_INDIRECTION  the list goes on in this page
+ *   IND_DONE         the end
+ * The relocation code of every architecture reads this format, so it is an
+ * interface, as are the names below that the rest of the kernel calls.
+ */
+#ifndef LINUX_KEXEC_H
+#define LINUX_KEXEC_H
+
+#define IND_DESTINATION_BIT	0
+#define IND_INDIRECTION_BIT	1
+#define IND_DONE_BIT		2
+#define IND_SOURCE_BIT		3
+
+#define IND_DESTINATION		(1 << IND_DESTINATION_BIT)
+#define IND_INDIRECTION		(1 << IND_INDIRECTION_BIT)
+#define IND_DONE		(1 << IND_DONE_BIT)
+#define IND_SOURCE		(1 << IND_SOURCE_BIT)
+#define IND_FLAGS	(IND_DESTINATION | IND_INDIRECTION | IND_DONE | IND_SOURCE)
+
+#ifndef __ASSEMBLY__
+
+#include <linux/vmcore_info.h>
+#include <linux/crash_reserve.h>
+#include <linux/range.h>
+#include <linux/verification.h>
+#include <linux/xarray.h>
+#include <asm/io.h>
+#include <uapi/linux/kexec.h>
+
+extern note_buf_t __percpu *crash_notes;
+
+#ifdef CONFIG_KEXEC_CORE
+#include <linux/compat.h>
+#include <linux/highmem.h>
+#include <linux/ioport.h>
+#include <linux/list.h>
+#include <linux/module.h>
+/* Before crash_core.h, whose defaults it overrides. */
+#include <asm/kexec.h>
+#include <linux/crash_core.h>
+
+/*
+ * What the architecture must tell us: the highest addresses (exclusive) for
+ * sources, destinations and control pages, the control code size and its
+ * kexec_load() architecture code.
+ */
+#if !defined(KEXEC_SOURCE_MEMORY_LIMIT) || !defined(KEXEC_DESTINATION_MEMORY_LIMIT)
+#error "asm/kexec.h must define KEXEC_SOURCE_MEMORY_LIMIT and KEXEC_DESTINATION_MEMORY_LIMIT"
+#endif
+#if !defined(KEXEC_CONTROL_MEMORY_LIMIT) || !defined(KEXEC_CONTROL_PAGE_SIZE)
+#error "asm/kexec.h must define KEXEC_CONTROL_MEMORY_LIMIT and KEXEC_CONTROL_PAGE_SIZE"
+#endif
+#ifndef KEXEC_ARCH
+#error "asm/kexec.h must define KEXEC_ARCH"
+#endif
+
+#ifndef KEXEC_CONTROL_MEMORY_GFP
+#define KEXEC_CONTROL_MEMORY_GFP	(GFP_KERNEL | __GFP_NORETRY)
+#endif
+#ifndef KEXEC_CRASH_CONTROL_MEMORY_LIMIT
+#define KEXEC_CRASH_CONTROL_MEMORY_LIMIT KEXEC_CONTROL_MEMORY_LIMIT
+#endif
+#ifndef KEXEC_CRASH_MEM_ALIGN
+#define KEXEC_CRASH_MEM_ALIGN		PAGE_SIZE
+#endif
+
+#define KEXEC_CORE_NOTE_NAME		CRASH_CORE_NOTE_NAME
+
+typedef unsigned long kimage_entry_t;
+
+/*
+ * A segment as the kernel keeps it. kexec_load() fills @buf with a user
+ * pointer, kexec_file_load() fills @kbuf with a kernel one (kimage.file_mode).
+ */
+struct kexec_segment {
+	union {
+		void __user *buf;
+		void *kbuf;
+	};
+	size_t bufsz;
+	unsigned long mem;
+	size_t memsz;
+};
+
+#ifdef CONFIG_COMPAT
+/* The 32-bit caller's layout of struct kexec_segment. */
+struct compat_kexec_segment {
+	compat_uptr_t buf;
+	compat_size_t bufsz;
+	compat_ulong_t mem;
+	compat_size_t memsz;
+};
+#endif
+
+struct kimage;
+
+#ifdef CONFIG_KEXEC_FILE
+/* The purgatory blob of kexec_file_load() while it is being relocated. */
+struct purgatory_info {
+	const Elf_Ehdr *ehdr;		/* the built-in blob, read only */
+	Elf_Shdr *sechdrs;		/* writable copy, freed after load */
+	void *purgatory_buf;		/* relocated copy, freed after load */
+};
+
+typedef int (kexec_probe_t)(const char *kernel_buf, unsigned long kernel_size);
+typedef void *(kexec_load_t)(struct kimage *image, char *kernel_buf,
+			     unsigned long kernel_len, char *initrd,
+			     unsigned long initrd_len, char *cmdline,
+			     unsigned long cmdline_len);
+typedef int (kexec_cleanup_t)(void *loader_data);
+#ifdef CONFIG_KEXEC_SIG
+typedef int (kexec_verify_sig_t)(const char *kernel_buf,
+				 unsigned long kernel_len);
+#endif
+
+/* One kernel image format kexec_file_load() understands. */
+struct kexec_file_ops {
+	kexec_probe_t *probe;
+	kexec_load_t *load;
+	kexec_cleanup_t *cleanup;
+#ifdef CONFIG_KEXEC_SIG
+	kexec_verify_sig_t *verify_sig;
+#endif
+};
+
+extern const struct kexec_file_ops * const kexec_file_loaders[];
+
+int kexec_image_probe_default(struct kimage *image, void *buf,
+			      unsigned long buf_len);
+int kexec_image_post_load_cleanup_default(struct kimage *image);
+
+/* kexec_buf.mem value that asks kexec_add_buffer() to find a place. */
+#ifndef KEXEC_BUF_MEM_UNKNOWN
+#define KEXEC_BUF_MEM_UNKNOWN 0
+#endif
+
+/**
+ * struct kexec_buf - a buffer kexec_file_load() places in the new image
+ * @image:	the image being built
+ * @buffer:	the bytes to place
+ * @bufsz:	their number
+ * @mem:	where they went (out), or a fixed address (in)
+ * @memsz:	size of the place, @bufsz rounded up and zero filled
+ * @buf_align:	alignment the place needs
+ * @buf_min:	lowest address allowed
+ * @buf_max:	highest address allowed
+ * @top_down:	search from @buf_max downwards
+ */
+struct kexec_buf {
+	struct kimage *image;
+	void *buffer;
+	unsigned long bufsz;
+	unsigned long mem;
+	unsigned long memsz;
+	unsigned long buf_align;
+	unsigned long buf_min;
+	unsigned long buf_max;
+	bool top_down;
+};
+
+int kexec_load_purgatory(struct kimage *image, struct kexec_buf *kbuf);
+int kexec_purgatory_get_set_symbol(struct kimage *image, const char *name,
+				   void *buf, unsigned int size,
+				   bool get_value);
+void *kexec_purgatory_get_symbol_addr(struct kimage *image, const char *name);
+int kexec_add_buffer(struct kexec_buf *kbuf);
+int kexec_locate_mem_hole(struct kexec_buf *kbuf);
+#if defined(CONFIG_KEXEC_SIG) && defined(CONFIG_SIGNED_PE_FILE_VERIFICATION)
+int kexec_kernel_verify_pe_sig(const char *kernel, unsigned long kernel_len);
+#endif
+
+/* Defaults for the hooks an architecture may override. */
+#ifndef arch_kexec_kernel_image_probe
+static inline int arch_kexec_kernel_image_probe(struct kimage *image,
+						void *buf, unsigned long len)
+{
+	return kexec_image_probe_default(image, buf, len);
+}
+#endif
+
+#ifndef arch_kimage_file_post_load_cleanup
+static inline int arch_kimage_file_post_load_cleanup(struct kimage *image)
+{
+	return kexec_image_post_load_cleanup_default(image);
+}
+#endif
+
+#ifndef arch_kexec_locate_mem_hole
+static inline int arch_kexec_locate_mem_hole(struct kexec_buf *kbuf)
+{
+	return kexec_locate_mem_hole(kbuf);
+}
+#endif
+
+/* Purgatory relocation: an architecture that has RELA or REL overrides. */
+#ifndef arch_kexec_apply_relocations_add
+static inline int arch_kexec_apply_relocations_add(struct purgatory_info *pi,
+						   Elf_Shdr *section,
+						   const Elf_Shdr *relsec,
+						   const Elf_Shdr *symtab)
+{
+	pr_err("purgatory: RELA relocations not supported\n");
+	return -ENOEXEC;
+}
+#endif
+
+#ifndef arch_kexec_apply_relocations
+static inline int arch_kexec_apply_relocations(struct purgatory_info *pi,
+					       Elf_Shdr *section,
+					       const Elf_Shdr *relsec,
+					       const Elf_Shdr *symtab)
+{
+	pr_err("purgatory: REL relocations not supported\n");
+	return -ENOEXEC;
+}
+#endif
+#endif /* CONFIG_KEXEC_FILE */
+
+#ifdef CONFIG_KEXEC_ELF
+/* An ELF kernel image being loaded by kexec_file_load(). */
+struct kexec_elf_info {
+	const char *buffer;		/* owned by the caller */
+	const struct elfhdr *ehdr;
+	const struct elf_phdr *proghdrs;
+};
+
+int kexec_build_elf_info(const char *buf, size_t len, struct elfhdr *ehdr,
+			 struct kexec_elf_info *elf_info);
+int kexec_elf_load(struct kimage *image, struct elfhdr *ehdr,
+		   struct kexec_elf_info *elf_info, struct kexec_buf *kbuf,
+		   unsigned long *lowest_load_addr);
+void kexec_free_elf_info(struct kexec_elf_info *elf_info);
+int kexec_elf_probe(const char *buf, unsigned long len);
+#endif
+
+#define KEXEC_TYPE_DEFAULT	0
+#define KEXEC_TYPE_CRASH	1
+
+/**
+ * struct kimage - a loaded (or loading) kexec image
+ * @head:		first word of the entry list (see the top of this file)
+ * @entry:		where the next entry goes
+ * @last_entry:		last word of the current list page, kept for a link
+ * @start:		physical entry point
+ * @control_code_page:	page the architecture runs its relocation code from
+ * @swap_page:		spare page; kexec_file_load() allocates it, x86 ignores it
+ * @vmcoreinfo_data_copy: crash images: VMCOREINFO kept in the crash region
+ * @nr_segments:	number of entries in @segment
+ * @segment:		where each piece of the image goes
+ * @control_pages:	pages kimage_alloc_control_pages() gave out
+ * @parked_pages:	pages the allocator handed out at a destination of this
+ *			image, indexed by pfn: kept so that the destination can
+ *			be used in place, given back once the load is over
+ * @dest_min:		lowest destination address of any segment
+ * @dest_max:		end of the highest destination of any segment
+ * @nr_source_pages:	data pages the entry list holds (not the list's own)
+ * @control_page:	crash images: next address to try for a control page
+ * @type:		KEXEC_TYPE_DEFAULT or KEXEC_TYPE_CRASH
+ * @preserve_context:	KEXEC_PRESERVE_CONTEXT was asked for
+ * @file_mode:		loaded by kexec_file_load(); segments hold kernel pointers
+ * @hotplug_support:	the crash image lets the kernel update its elfcorehdr
+ * @arch:		architecture state, such as the page tables for the jump
+ *
+ * The remaining members belong to kexec_file_load(), crash hotplug and IMA.
+ */
+struct kimage {
+	kimage_entry_t head;
+	kimage_entry_t *entry;
+	kimage_entry_t *last_entry;
+
+	unsigned long start;
+	struct page *control_code_page;
+	struct page *swap_page;
+	void *vmcoreinfo_data_copy;
+
+	unsigned long nr_segments;
+	struct kexec_segment segment[KEXEC_SEGMENT_MAX];
+
+	struct list_head control_pages;
+	struct xarray parked_pages;
+	unsigned long dest_min;
+	unsigned long dest_max;
+	unsigned long nr_source_pages;
+
+	unsigned long control_page;
+
+	unsigned int type : 1;
+	unsigned int preserve_context : 1;
+	unsigned int file_mode : 1;
+#ifdef CONFIG_CRASH_HOTPLUG
+	unsigned int hotplug_support : 1;
+#endif
+
+#ifdef ARCH_HAS_KIMAGE_ARCH
+	struct kimage_arch arch;
+#endif
+
+#ifdef CONFIG_KEXEC_FILE
+	void *kernel_buf;
+	unsigned long kernel_buf_len;
+	void *initrd_buf;
+	unsigned long initrd_buf_len;
+	char *cmdline_buf;
+	unsigned long cmdline_buf_len;
+	const struct kexec_file_ops *fops;
+	void *image_loader_data;
+	struct purgatory_info purgatory_info;
+#endif
+
+#ifdef CONFIG_CRASH_HOTPLUG
+	int hp_action;
+	int elfcorehdr_index;
+	bool elfcorehdr_updated;
+#endif
+
+#ifdef CONFIG_IMA_KEXEC
+	void *ima_buffer;
+	phys_addr_t ima_buffer_addr;
+	size_t ima_buffer_size;
+	unsigned long ima_segment_index;
+	bool is_ima_segment_index_set;
+#endif
+
+	void *elf_headers;
+	unsigned long elf_headers_sz;
+	unsigned long elf_load_addr;
+};
+
+/* Provided by the architecture. */
+void machine_kexec(struct kimage *image);
+int machine_kexec_prepare(struct kimage *image);
+void machine_kexec_cleanup(struct kimage *image);
+#ifndef machine_kexec_post_load
+static inline int machine_kexec_post_load(struct kimage *image) { return 0; }
+#endif
+
+/* Provided by the core. */
+int kernel_kexec(void);
+struct page *kimage_alloc_control_pages(struct kimage *image,
+					unsigned int order);
+bool kexec_load_permitted(int kexec_image_type);
+void *kimage_map_segment(struct kimage *image, unsigned long addr,
+			 unsigned long size);
+void kimage_unmap_segment(void *buffer);
+
+extern struct kimage *kexec_image;
+extern struct kimage *kexec_crash_image;
+/* Set once a kexec reboot has started; other code skips what would undo it. */
+extern bool kexec_in_progress;
+
+#ifndef kexec_flush_icache_page
+#define kexec_flush_icache_page(page)
+#endif
+
+/* The kexec_load() flags this kernel understands, besides the arch code. */
+#ifdef CONFIG_KEXEC_JUMP
+#define KEXEC_FLAGS	(KEXEC_ON_CRASH | KEXEC_PRESERVE_CONTEXT | \
+			 KEXEC_UPDATE_ELFCOREHDR | KEXEC_CRASH_HOTPLUG_SUPPORT)
+#else
+#define KEXEC_FLAGS	(KEXEC_ON_CRASH | KEXEC_UPDATE_ELFCOREHDR | \
+			 KEXEC_CRASH_HOTPLUG_SUPPORT)
+#endif
+#define KEXEC_FILE_FLAGS	(KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH | \
+				 KEXEC_FILE_NO_INITRAMFS | KEXEC_FILE_DEBUG)
+
+/*
+ * Where the booted kernel sees memory at another address than we do, the
+ * architecture overrides these; everywhere else they are the identity.
+ */
+#ifndef page_to_boot_pfn
+static inline unsigned long page_to_boot_pfn(struct page *page)
+{
+	return page_to_pfn(page);
+}
+#endif
+
+#ifndef boot_pfn_to_page
+static inline struct page *boot_pfn_to_page(unsigned long boot_pfn)
+{
+	return pfn_to_page(boot_pfn);
+}
+#endif
+
+#ifndef phys_to_boot_phys
+static inline unsigned long phys_to_boot_phys(phys_addr_t phys)
+{
+	return phys;
+}
+#endif
+
+#ifndef boot_phys_to_phys
+static inline phys_addr_t boot_phys_to_phys(unsigned long boot_phys)
+{
+	return boot_phys;
+}
+#endif
+
+static inline unsigned long virt_to_boot_phys(void *addr)
+{
+	return phys_to_boot_phys(__pa((unsigned long)addr));
+}
+
+static inline void *boot_phys_to_virt(unsigned long entry)
+{
+	return phys_to_virt(boot_phys_to_phys(entry));
+}
+
+#ifndef crash_free_reserved_phys_range
+static inline void crash_free_reserved_phys_range(unsigned long begin,
+						  unsigned long end)
+{
+	for (; begin < end; begin += PAGE_SIZE)
+		free_reserved_page(boot_pfn_to_page(begin >> PAGE_SHIFT));
+}
+#endif
+
+/*
+ * Pages kexec allocates go through these, so that an architecture can change
+ * their attributes (x86 with memory encryption maps them decrypted).
+ */
+#ifndef arch_kexec_post_alloc_pages
+static inline int arch_kexec_post_alloc_pages(void *vaddr, unsigned int pages,
+					      gfp_t gfp)
+{
+	return 0;
+}
+#endif
+
+#ifndef arch_kexec_pre_free_pages
+static inline void arch_kexec_pre_free_pages(void *vaddr, unsigned int pages) { }
+#endif
+
+/* kexec_file_load() with KEXEC_FILE_DEBUG logs what it places where. */
+extern bool kexec_file_dbg_print;
+#define kexec_dprintk(fmt, arg...)				\
+	do {							\
+		if (kexec_file_dbg_print)			\
+			pr_info(fmt, ##arg);			\
+	} while (0)
+
+#else /* !CONFIG_KEXEC_CORE */
+struct pt_regs;
+struct task_struct;
+struct kimage;
+static inline void __crash_kexec(struct pt_regs *regs) { }
+static inline void crash_kexec(struct pt_regs *regs) { }
+static inline int kexec_should_crash(struct task_struct *p) { return 0; }
+static inline int kexec_crash_loaded(void) { return 0; }
+static inline void *kimage_map_segment(struct kimage *image, unsigned long addr,
+				       unsigned long size)
+{
+	return NULL;
+}
+
+static inline void kimage_unmap_segment(void *buffer) { }
+#define kexec_in_progress false
+#endif /* CONFIG_KEXEC_CORE */
+
+#ifdef CONFIG_KEXEC_SIG
+void set_kexec_sig_enforced(void);
+#else
+static inline void set_kexec_sig_enforced(void) { }
+#endif
+
+#endif /* !__ASSEMBLY__ */
+#endif /* LINUX_KEXEC_H */

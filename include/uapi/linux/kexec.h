@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kexec_load(2) and kexec_file_load(2): the user-space ABI.
+ *
+ * Every value here is fixed by the ABI and shared with user space (kexec-tools,
+ * systemd, ...); none may change.
+ */
+#ifndef _UAPILINUX_KEXEC_H
+#define _UAPILINUX_KEXEC_H
+
+#include <linux/types.h>
+
+/* kexec_load() flags, low 16 bits */
+#define KEXEC_ON_CRASH			0x00000001 /* load the kdump kernel */
+#define KEXEC_PRESERVE_CONTEXT		0x00000002 /* come back after the jump */
+#define KEXEC_UPDATE_ELFCOREHDR		0x00000004 /* kernel may rewrite elfcorehdr */
+#define KEXEC_CRASH_HOTPLUG_SUPPORT	0x00000008 /* ... on CPU/memory hotplug */
+
+/* kexec_load() flags, high 16 bits: the architecture of the loaded image */
+#define KEXEC_ARCH_MASK			0xffff0000
+
+/* kexec_file_load() flags */
+#define KEXEC_FILE_UNLOAD		0x00000001
+#define KEXEC_FILE_ON_CRASH		0x00000002
+#define KEXEC_FILE_NO_INITRAMFS		0x00000004
+#define KEXEC_FILE_DEBUG		0x00000008
+
+/* Architecture codes: the ELF e_machine value shifted into the high half. */
+#define KEXEC_ARCH_DEFAULT	(0 << 16)
+#define KEXEC_ARCH_386		(3 << 16)
+#define KEXEC_ARCH_68K		(4 << 16)
+#define KEXEC_ARCH_MIPS		(8 << 16)
+#define KEXEC_ARCH_MIPS_LE	(10 << 16)
+#define KEXEC_ARCH_PARISC	(15 << 16)
+#define KEXEC_ARCH_PPC		(20 << 16)
+#define KEXEC_ARCH_PPC64	(21 << 16)
+#define KEXEC_ARCH_S390		(22 << 16)
+#define KEXEC_ARCH_ARM		(40 << 16)
+#define KEXEC_ARCH_SH		(42 << 16)
+#define KEXEC_ARCH_IA_64	(50 << 16)
+#define KEXEC_ARCH_X86_64	(62 << 16)
+#define KEXEC_ARCH_AARCH64	(183 << 16)
+#define KEXEC_ARCH_RISCV	(243 << 16)
+#define KEXEC_ARCH_LOONGARCH	(258 << 16)
+
+/* Most segments one kexec_load() call takes. */
+#define KEXEC_SEGMENT_MAX 16
+
+#ifndef __KERNEL__
+/*
+ * One piece of the new image: @bufsz bytes at @buf in the caller's memory go
+ * to physical address @mem, and the rest of @memsz bytes there is zeroed.
+ */
+struct kexec_segment {
+	const void *buf;
+	__kernel_size_t bufsz;
+	const void *mem;
+	__kernel_size_t memsz;
+};
+#endif /* __KERNEL__ */
+
+#endif /* _UAPILINUX_KEXEC_H */

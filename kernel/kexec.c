@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kexec_load(2): load, replace or unload the image that the next
+ * reboot(LINUX_REBOOT_CMD_KEXEC) boots, or the one a panic boots.
+ *
+ * A failed load leaves the image that was loaded before exactly as it was.
+ * The one exception is the crash image, which is written straight into the
+ * crashkernel= region: once every check has passed, the old crash image is
+ * dropped to make room, so a copy that then fails (EFAULT, EINTR, ENOMEM)
+ * leaves no crash image loaded. A load refused by a check leaves it armed.
+ */
+
+#define pr_fmt(fmt) "kexec: " fmt
+
+#include <linux/capability.h>
+#include <linux/compat.h>
+#include <linux/kexec.h>
+#include <linux/security.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/syscalls.h>
+
+#include "kexec_internal.h"
+
+static bool kexec_is_crash(unsigned long flags)
+{
+	return IS_ENABLED(CONFIG_CRASH_DUMP) && (flags & KEXEC_ON_CRASH);
+}
+
+static struct kimage **kexec_slot(unsigned long flags)
+{
+	return kexec_is_crash(flags) ? &kexec_crash_image : &kexec_image;
+}
+
+/* Build an image around copies of the segments and check it; nothing loaded. */
+static int kimage_create(struct kimage **out, unsigned long entry,
+			 unsigned long nr_segments,
+			 const struct kexec_segment *segments,
+			 unsigned long flags)
+{
+	struct kimage *image;
+	int err;
+
+#ifdef CONFIG_CRASH_DUMP
+	if (kexec_is_crash(flags) &&
+	    (entry < phys_to_boot_phys(crashk_res.start) ||
+	     entry > phys_to_boot_phys(crashk_res.end)))
+		return -EADDRNOTAVAIL;
+#endif
+
+	image = do_kimage_alloc_init();
+	if (!image)
+		return -ENOMEM;
+	image->start = entry;
+	image->nr_segments = nr_segments;
+	memcpy(image->segment, segments, nr_segments * sizeof(*segments));
+	image->preserve_context = !!(flags & KEXEC_PRESERVE_CONTEXT);
+#ifdef CONFIG_CRASH_DUMP
+	if (kexec_is_crash(flags)) {
+		image->type = KEXEC_TYPE_CRASH;
+		image->control_page = phys_to_boot_phys(crashk_res.start);
+	}
+#endif
+#ifdef CONFIG_CRASH_HOTPLUG
+	if (kexec_is_crash(flags) && arch_crash_hotplug_support(image, flags))
+		image->hotplug_support = 1;
+#endif
+
+	err = sanity_check_segment_list(image);
+	if (err) {
+		kfree(image);
+		return err;
+	}
+	*out = image;
+	return 0;
+}
+
+/* Fill a checked image: control page, arch setup, then the segments. */
+static int kimage_populate(struct kimage *image)
+{
+	unsigned long i;
+	int err;
+
+	image->control_code_page =
+		kimage_alloc_control_pages(image,
+					   get_order(KEXEC_CONTROL_PAGE_SIZE));
+	if (!image->control_code_page)
+		return -ENOMEM;
+
+	err = machine_kexec_prepare(image);
+	if (!err)
+		err = kimage_crash_copy_vmcoreinfo(image);
+	for (i = 0; !err && i < image->nr_segments; i++)
+		err = kimage_load_segment(image, &image->segment[i]);
+	if (err)
+		return err;
+
+	kimage_terminate(image);
+	return machine_kexec_post_load(image);
+}
+
+static int kexec_replace_image(unsigned long entry, unsigned long nr_segments,
+			       const struct kexec_segment *segments,
+			       unsigned long flags)
+{
+	struct kimage **slot = kexec_slot(flags);
+	struct kimage *image;
+	int err;
+
+	err = kimage_create(&image, entry, nr_segments, segments, flags);
+	if (err)
+		return err;
+
+	/* The new crash image goes where the old one is. */
+	if (image->type == KEXEC_TYPE_CRASH)
+		kimage_free(xchg(slot, NULL));
+
+	err = kimage_populate(image);
+	if (!err)
+		image = xchg(slot, image);
+	kimage_free(image);
+	return err;
+}
+
+static int do_kexec_load(unsigned long entry, unsigned long nr_segments,
+			 const struct kexec_segment *segments,
+			 unsigned long flags)
+{
+	bool crash = kexec_is_crash(flags);
+	int err = 0;
+
+	/* The panic path takes this lock too; it must not sleep. */
+	if (!kexec_trylock())
+		return -EBUSY;
+
+	if (crash && kexec_crash_image)
+		arch_kexec_unprotect_crashkres();
+
+	if (nr_segments)
+		err = kexec_replace_image(entry, nr_segments, segments, flags);
+	else
+		kimage_free(xchg(kexec_slot(flags), NULL));
+
+	if (crash && kexec_crash_image)
+		arch_kexec_protect_crashkres();
+
+	kexec_unlock();
+	return err;
+}
+
+/* Checks common to the native and the compat entry, before any copying. */
+static int kexec_load_check(unsigned long nr_segments, unsigned long flags)
+{
+	int type = flags & KEXEC_ON_CRASH ? KEXEC_TYPE_CRASH : KEXEC_TYPE_DEFAULT;
+	unsigned long known = KEXEC_FLAGS;
+	int err;
+
+	if (!kexec_load_permitted(type))
+		return -EPERM;
+
+	err = security_kernel_load_data(LOADING_KEXEC_IMAGE, false);
+	if (err)
+		return err;
+
+	/* Under lockdown, nothing unsigned may replace the running kernel. */
+	err = security_locked_down(LOCKDOWN_KEXEC);
+	if (err)
+		return err;
+
+	if (!IS_ENABLED(CONFIG_CRASH_DUMP))
+		known &= ~(unsigned long)KEXEC_ON_CRASH;
+	/*
+	 * KEXEC_ARCH_MASK is an unsigned int, so its complement clears flag
+	 * bits 32-63 as well: they have always been ignored, and stay so.
+	 */
+	if ((flags & known) != (flags & ~KEXEC_ARCH_MASK))
+		return -EINVAL;
+
+	if (nr_segments > KEXEC_SEGMENT_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+SYSCALL_DEFINE4(kexec_load, unsigned long, entry, unsigned long, nr_segments,
+		struct kexec_segment __user *, segments, unsigned long, flags)
+{
+	unsigned long arch = flags & KEXEC_ARCH_MASK;
+	struct kexec_segment *ksegs;
+	int err;
+
+	err = kexec_load_check(nr_segments, flags);
+	if (err)
+		return err;
+	if (arch != KEXEC_ARCH && arch != KEXEC_ARCH_DEFAULT)
+		return -EINVAL;
+
+	ksegs = memdup_array_user(segments, nr_segments, sizeof(*ksegs));
+	if (IS_ERR(ksegs))
+		return PTR_ERR(ksegs);
+
+	err = do_kexec_load(entry, nr_segments, ksegs, flags);
+	kfree(ksegs);
+	return err;
+}
+
+#ifdef CONFIG_COMPAT
+COMPAT_SYSCALL_DEFINE4(kexec_load, compat_ulong_t, entry,
+		       compat_ulong_t, nr_segments,
+		       struct compat_kexec_segment __user *, segments,
+		       compat_ulong_t, flags)
+{
+	struct compat_kexec_segment *csegs;
+	struct kexec_segment *ksegs;
+	unsigned long i;
+	int err;
+
+	err = kexec_load_check(nr_segments, flags);
+	if (err)
+		return err;
+	/* A 32-bit caller must name the architecture of what it loads. */
+	if ((flags & KEXEC_ARCH_MASK) != KEXEC_ARCH)
+		return -EINVAL;
+
+	csegs = memdup_array_user(segments, nr_segments, sizeof(*csegs));
+	if (IS_ERR(csegs))
+		return PTR_ERR(csegs);
+	ksegs = kcalloc(nr_segments, sizeof(*ksegs), GFP_KERNEL);
+	if (!ksegs) {
+		kfree(csegs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nr_segments; i++) {
+		ksegs[i].buf = compat_ptr(csegs[i].buf);
+		ksegs[i].bufsz = csegs[i].bufsz;
+		ksegs[i].mem = csegs[i].mem;
+		ksegs[i].memsz = csegs[i].memsz;
+	}
+	kfree(csegs);
+
+	err = do_kexec_load(entry, nr_segments, ksegs, flags);
+	kfree(ksegs);
+	return err;
+}
+#endif

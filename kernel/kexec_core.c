@@ -1,0 +1,911 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The kexec image: checking where its segments go, taking pages for them,
+ * the entry list the relocation code follows, and the reboot into it.
+ *
+ * Loading is linear in the size of the image. Every page costs a constant
+ * amount of work: at most KEXEC_SEGMENT_MAX range compares to see whether the
+ * allocator handed out a page that some segment will overwrite at the jump,
+ * and one xarray lookup while such pages are parked. No step walks what was
+ * loaded before.
+ */
+
+#define pr_fmt(fmt) "kexec: " fmt
+
+#include <linux/capability.h>
+#include <linux/cpu.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/kexec.h>
+#include <linux/kmsg_dump.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/reboot.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/syscore_ops.h>
+#include <linux/sysctl.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+
+#include "kexec_internal.h"
+
+atomic_t __kexec_lock = ATOMIC_INIT(0);
+bool kexec_in_progress;
+bool kexec_file_dbg_print;
+
+struct kimage *kexec_image;
+struct kimage *kexec_crash_image;
+
+/* No destination: a page for the entry list itself. */
+#define KIMAGE_NO_DEST		(~0UL)
+/* Pages asked of the page allocator at once. */
+#define KIMAGE_BATCH		64
+/* Pages copied between two looks for a fatal signal (1 MiB). */
+#define KIMAGE_PAGES_PER_YIELD	256
+
+#define KIMAGE_SOURCE_GFP	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+/* ------------------------------------------------------------------ */
+/* Segment checks. The pure ones take arrays so that KUnit can call them. */
+
+/**
+ * kexec_check_segment_shape - check that each destination is a page-aligned
+ * range that does not wrap and ends below @dest_limit
+ * @segs: the segments
+ * @nr: their number
+ * @dest_limit: the architecture's KEXEC_DESTINATION_MEMORY_LIMIT
+ *
+ * Return: 0, or -EADDRNOTAVAIL.
+ */
+int kexec_check_segment_shape(const struct kexec_segment *segs,
+			      unsigned long nr, unsigned long dest_limit)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		unsigned long start = segs[i].mem;
+		unsigned long end = start + segs[i].memsz;
+
+		if (end < start || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) ||
+		    end >= dest_limit)
+			return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
+static bool kexec_ranges_overlap(const struct kexec_segment *a,
+				 const struct kexec_segment *b)
+{
+	return a->mem < b->mem + b->memsz && b->mem < a->mem + a->memsz;
+}
+
+/**
+ * kexec_check_segment_overlap - check that no two destinations overlap
+ * @segs: the segments, already through kexec_check_segment_shape()
+ * @nr: their number
+ *
+ * An empty segment placed strictly inside another counts as overlapping it.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int kexec_check_segment_overlap(const struct kexec_segment *segs,
+				unsigned long nr)
+{
+	unsigned long i, j;
+
+	for (i = 1; i < nr; i++)
+		for (j = 0; j < i; j++)
+			if (kexec_ranges_overlap(&segs[i], &segs[j]))
+				return -EINVAL;
+	return 0;
+}
+
+/**
+ * kexec_check_segment_sizes - check buffer sizes and the memory asked for
+ * @segs: the segments, already through kexec_check_segment_shape()
+ * @nr: their number
+ * @ram_pages: pages of RAM in the machine
+ *
+ * No buffer may be larger than its destination, and the image may take at
+ * most half of RAM, since it has to live beside the running kernel.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int kexec_check_segment_sizes(const struct kexec_segment *segs,
+			      unsigned long nr, unsigned long ram_pages)
+{
+	unsigned long i, pages = 0;
+
+	for (i = 0; i < nr; i++)
+		if (segs[i].bufsz > segs[i].memsz)
+			return -EINVAL;
+
+	for (i = 0; i < nr; i++) {
+		unsigned long n = segs[i].memsz >> PAGE_SHIFT;
+
+		if (n > ram_pages / 2)
+			return -EINVAL;
+		pages += n;
+	}
+	return pages > ram_pages / 2 ? -EINVAL : 0;
+}
+
+/**
+ * kexec_check_segments_within - check that every destination lies in a region
+ * @segs: the segments, already through kexec_check_segment_shape()
+ * @nr: their number
+ * @start: first byte of the region
+ * @end: last byte of the region
+ *
+ * Return: 0, or -EADDRNOTAVAIL.
+ */
+int kexec_check_segments_within(const struct kexec_segment *segs,
+				unsigned long nr, unsigned long start,
+				unsigned long end)
+{
+	unsigned long i;
+
+	/* An empty segment may sit right after the region's last byte. */
+	for (i = 0; i < nr; i++)
+		if (segs[i].mem < start || segs[i].mem + segs[i].memsz > end + 1)
+			return -EADDRNOTAVAIL;
+	return 0;
+}
+
+/* walk_system_ram_res() callback: extend the covered prefix, stop at a gap. */
+static int kexec_extend_ram_cover(struct resource *res, void *arg)
+{
+	u64 *covered_to = arg;
+
+	if (res->start > *covered_to)
+		return 1;
+	*covered_to = max_t(u64, *covered_to, res->end + 1);
+	return 0;
+}
+
+static bool kexec_range_is_ram(unsigned long start, unsigned long size)
+{
+	u64 covered_to = start;
+
+	walk_system_ram_res(start, start + size - 1, &covered_to,
+			    kexec_extend_ram_cover);
+	return covered_to >= (u64)start + size;
+}
+
+/*
+ * Upstream only finds out at the jump that a destination is not memory (and
+ * the machine hangs); we refuse it at load time.
+ */
+static int kexec_check_segments_in_ram(const struct kexec_segment *segs,
+				       unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		if (!segs[i].memsz)
+			continue;
+		if (!kexec_range_is_ram(boot_phys_to_phys(segs[i].mem),
+					segs[i].memsz))
+			return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
+static void kimage_note_dest_bounds(struct kimage *image)
+{
+	unsigned long i;
+
+	image->dest_min = ~0UL;
+	image->dest_max = 0;
+	for (i = 0; i < image->nr_segments; i++) {
+		const struct kexec_segment *seg = &image->segment[i];
+
+		if (!seg->memsz)
+			continue;
+		image->dest_min = min(image->dest_min, seg->mem);
+		image->dest_max = max(image->dest_max, seg->mem + seg->memsz);
+	}
+}
+
+/**
+ * sanity_check_segment_list - check the segments of an image before loading
+ * @image: the image, with its segments and type set
+ *
+ * The checks come in the order whose errnos user space has always seen;
+ * the System RAM check is last so that it only adds refusals.
+ *
+ * Return: 0, -EADDRNOTAVAIL for a destination that cannot be used, or
+ * -EINVAL for overlapping, oversized or inconsistent segments.
+ */
+int sanity_check_segment_list(struct kimage *image)
+{
+	const struct kexec_segment *segs = image->segment;
+	unsigned long nr = image->nr_segments;
+	int err;
+
+	err = kexec_check_segment_shape(segs, nr, KEXEC_DESTINATION_MEMORY_LIMIT);
+	if (!err)
+		err = kexec_check_segment_overlap(segs, nr);
+	if (!err)
+		err = kexec_check_segment_sizes(segs, nr, totalram_pages());
+#ifdef CONFIG_CRASH_DUMP
+	if (!err && image->type == KEXEC_TYPE_CRASH)
+		err = kexec_check_segments_within(segs, nr,
+						  phys_to_boot_phys(crashk_res.start),
+						  phys_to_boot_phys(crashk_res.end));
+#endif
+	/* The crash region is RAM by construction. */
+	if (!err && image->type != KEXEC_TYPE_CRASH)
+		err = kexec_check_segments_in_ram(segs, nr);
+	if (!err)
+		kimage_note_dest_bounds(image);
+	return err;
+}
+
+/**
+ * kimage_is_destination_range - does any segment go to [@start, @end]?
+ * @image: the image
+ * @start: first byte
+ * @end: last byte
+ *
+ * Return: 1 if some segment's destination overlaps the range, else 0.
+ */
+int kimage_is_destination_range(struct kimage *image,
+				unsigned long start, unsigned long end)
+{
+	unsigned long i;
+
+	for (i = 0; i < image->nr_segments; i++) {
+		const struct kexec_segment *seg = &image->segment[i];
+
+		if (seg->memsz && start < seg->mem + seg->memsz &&
+		    end >= seg->mem)
+			return 1;
+	}
+	return 0;
+}
+
+/* Hot path of the load: the bounds rule out most pages without a loop. */
+static bool kimage_page_is_destination(struct kimage *image,
+				       unsigned long addr)
+{
+	if (addr + PAGE_SIZE <= image->dest_min || addr >= image->dest_max)
+		return false;
+	return kimage_is_destination_range(image, addr, addr + PAGE_SIZE - 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* The image and its pages. */
+
+/**
+ * do_kimage_alloc_init - allocate an empty image
+ *
+ * The image holds no other allocation until segments or control pages are
+ * added, so a caller that has added none may kfree() it.
+ *
+ * Return: the image, or NULL.
+ */
+struct kimage *do_kimage_alloc_init(void)
+{
+	struct kimage *image = kzalloc(sizeof(*image), GFP_KERNEL);
+
+	if (!image)
+		return NULL;
+	image->entry = &image->head;
+	image->last_entry = &image->head;
+	INIT_LIST_HEAD(&image->control_pages);
+	xa_init(&image->parked_pages);
+	return image;
+}
+
+static unsigned long kimage_page_addr(struct page *page)
+{
+	return page_to_boot_pfn(page) << PAGE_SHIFT;
+}
+
+static void kimage_free_image_page(struct page *page)
+{
+	arch_kexec_pre_free_pages(page_address(page), 1);
+	__free_page(page);
+}
+
+/**
+ * kimage_free_page_list - free pages linked through page->lru
+ * @list: the pages; each holds its allocation order in page_private()
+ */
+void kimage_free_page_list(struct list_head *list)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, list, lru) {
+		unsigned int order = page_private(page);
+
+		list_del(&page->lru);
+		arch_kexec_pre_free_pages(page_address(page), 1 << order);
+		__free_pages(page, order);
+	}
+}
+
+static void kimage_release_parked(struct kimage *image)
+{
+	struct page *page;
+	unsigned long pfn;
+
+	xa_for_each(&image->parked_pages, pfn, page)
+		__free_page(page);
+	xa_destroy(&image->parked_pages);
+}
+
+struct kimage_batch {
+	struct page *page[KIMAGE_BATCH];
+	unsigned int nr;
+	unsigned int next;
+};
+
+static struct page *kimage_batch_take(struct kimage_batch *batch)
+{
+	if (batch->next == batch->nr) {
+		memset(batch->page, 0, sizeof(batch->page));
+		batch->next = 0;
+		batch->nr = alloc_pages_bulk_array(KIMAGE_SOURCE_GFP,
+						   KIMAGE_BATCH, batch->page);
+		if (!batch->nr)
+			return NULL;
+	}
+	return batch->page[batch->next++];
+}
+
+static void kimage_batch_release(struct kimage_batch *batch)
+{
+	while (batch->next < batch->nr)
+		__free_page(batch->page[batch->next++]);
+}
+
+/*
+ * A page for the bytes that go to @dest, or for the entry list when @dest is
+ * KIMAGE_NO_DEST. Prefer the destination page itself, if the allocator gave
+ * it out earlier: it is then already in place and the jump skips it.
+ * Otherwise any page that no segment overwrites at the jump will do; pages
+ * that some segment does overwrite are parked, either for later use in
+ * place or until the load is over.
+ */
+static struct page *kimage_take_page(struct kimage *image,
+				     struct kimage_batch *batch,
+				     unsigned long dest)
+{
+	struct page *page;
+
+	if (dest != KIMAGE_NO_DEST && !xa_empty(&image->parked_pages)) {
+		page = xa_erase(&image->parked_pages, dest >> PAGE_SHIFT);
+		if (page)
+			return page;
+	}
+
+	for (;;) {
+		unsigned long addr;
+		int err;
+
+		page = batch ? kimage_batch_take(batch) : alloc_page(GFP_KERNEL);
+		if (!page)
+			return ERR_PTR(-ENOMEM);
+
+		addr = kimage_page_addr(page);
+		if (addr == dest)
+			return page;
+		if (addr + PAGE_SIZE - 1 <= KEXEC_SOURCE_MEMORY_LIMIT &&
+		    !kimage_page_is_destination(image, addr))
+			return page;
+
+		err = xa_err(xa_store(&image->parked_pages, addr >> PAGE_SHIFT,
+				      page, GFP_KERNEL));
+		if (err) {
+			__free_page(page);
+			return ERR_PTR(err);
+		}
+	}
+}
+
+/*
+ * Append one word to the entry list. Each list page keeps its last word for
+ * the link to the next one; the list always ends in a zero word, so that a
+ * half-built image can be freed.
+ */
+static int kimage_add_entry(struct kimage *image, kimage_entry_t word)
+{
+	if (image->entry == image->last_entry) {
+		struct page *page = kimage_take_page(image, NULL, KIMAGE_NO_DEST);
+		kimage_entry_t *list;
+
+		if (IS_ERR(page))
+			return PTR_ERR(page);
+		list = page_address(page);
+		*image->entry = kimage_page_addr(page) | IND_INDIRECTION;
+		image->entry = list;
+		image->last_entry = list + PAGE_SIZE / sizeof(*list) - 1;
+	}
+	*image->entry++ = word;
+	*image->entry = 0;
+	return 0;
+}
+
+typedef void (*kimage_visit_t)(unsigned long dest, struct page *src, void *arg);
+
+/*
+ * Call @visit for every source page and its destination, in list order.
+ * With @free_list, each list page is freed once it has been read.
+ */
+static void kimage_walk_entries(struct kimage *image, kimage_visit_t visit,
+				void *arg, bool free_list)
+{
+	kimage_entry_t *word = &image->head;
+	struct page *list_page = NULL;
+	unsigned long dest = 0;
+
+	for (; *word && !(*word & IND_DONE); word++) {
+		kimage_entry_t w = *word;
+		struct page *page = boot_pfn_to_page(w >> PAGE_SHIFT);
+
+		if (w & IND_INDIRECTION) {
+			if (free_list && list_page)
+				kimage_free_image_page(list_page);
+			list_page = page;
+			word = boot_phys_to_virt(w & PAGE_MASK);
+			word--;
+		} else if (w & IND_DESTINATION) {
+			dest = w & PAGE_MASK;
+		} else if (w & IND_SOURCE) {
+			if (visit)
+				visit(dest, page, arg);
+			dest += PAGE_SIZE;
+		}
+	}
+	if (free_list && list_page)
+		kimage_free_image_page(list_page);
+}
+
+static void kimage_free_source(unsigned long dest, struct page *src, void *arg)
+{
+	kimage_free_image_page(src);
+}
+
+/**
+ * kimage_terminate - end the entry list once every segment is loaded
+ * @image: the image
+ *
+ * Pages parked during the load and not used in place go back now.
+ */
+void kimage_terminate(struct kimage *image)
+{
+	*image->entry = IND_DONE;
+	kimage_release_parked(image);
+}
+
+/**
+ * kimage_free - free an image and every page it holds
+ * @image: the image, or NULL
+ */
+void kimage_free(struct kimage *image)
+{
+	if (!image)
+		return;
+
+#ifdef CONFIG_CRASH_DUMP
+	if (image->vmcoreinfo_data_copy) {
+		crash_update_vmcoreinfo_safecopy(NULL);
+		vunmap(image->vmcoreinfo_data_copy);
+	}
+#endif
+	/* Crash images load in place: their data pages are the region's. */
+	kimage_walk_entries(image, image->type == KEXEC_TYPE_CRASH ?
+			    NULL : kimage_free_source, NULL, true);
+	kimage_release_parked(image);
+	machine_kexec_cleanup(image);
+	kimage_free_page_list(&image->control_pages);
+	if (image->file_mode)
+		kimage_file_post_load_cleanup(image);
+	kfree(image);
+}
+
+/* ------------------------------------------------------------------ */
+/* Control pages: what the architecture needs at the jump, never overwritten. */
+
+static struct page *kimage_alloc_normal_control_pages(struct kimage *image,
+						      unsigned int order)
+{
+	unsigned long size = PAGE_SIZE << order;
+	LIST_HEAD(unusable);
+	struct page *pages;
+
+	/* Keep unusable blocks until the end, or they come straight back. */
+	for (;;) {
+		unsigned long addr;
+
+		pages = alloc_pages(KEXEC_CONTROL_MEMORY_GFP, order);
+		if (!pages)
+			break;
+		set_page_private(pages, order);
+		addr = kimage_page_addr(pages);
+		if (addr + size - 1 <= KEXEC_CONTROL_MEMORY_LIMIT &&
+		    !kimage_is_destination_range(image, addr, addr + size - 1))
+			break;
+		list_add(&pages->lru, &unusable);
+	}
+
+	while (!list_empty(&unusable)) {
+		struct page *p = list_first_entry(&unusable, struct page, lru);
+
+		list_del(&p->lru);
+		__free_pages(p, order);
+	}
+	if (!pages)
+		return NULL;
+
+	if (arch_kexec_post_alloc_pages(page_address(pages), 1 << order,
+					KEXEC_CONTROL_MEMORY_GFP)) {
+		__free_pages(pages, order);
+		return NULL;
+	}
+	list_add(&pages->lru, &image->control_pages);
+	return pages;
+}
+
+#ifdef CONFIG_CRASH_DUMP
+/*
+ * Crash images take control pages from the reserved region, in the first
+ * aligned hole after the last one given out that no segment covers.
+ */
+static struct page *kimage_alloc_crash_control_pages(struct kimage *image,
+						     unsigned int order)
+{
+	unsigned long size = PAGE_SIZE << order;
+	unsigned long end = phys_to_boot_phys(crashk_res.end);
+	unsigned long hole = ALIGN(image->control_page, size);
+
+	while (hole + size - 1 <= end &&
+	       hole + size - 1 <= KEXEC_CRASH_CONTROL_MEMORY_LIMIT) {
+		unsigned long i, next = 0;
+
+		for (i = 0; i < image->nr_segments; i++) {
+			const struct kexec_segment *seg = &image->segment[i];
+
+			if (seg->memsz && hole < seg->mem + seg->memsz &&
+			    seg->mem < hole + size)
+				next = max(next, seg->mem + seg->memsz);
+		}
+		if (!next) {
+			struct page *pages = boot_pfn_to_page(hole >> PAGE_SHIFT);
+
+			image->control_page = hole + size;
+			if (arch_kexec_post_alloc_pages(page_address(pages),
+							1 << order, 0))
+				return NULL;
+			return pages;
+		}
+		hole = ALIGN(next, size);
+	}
+	return NULL;
+}
+#else
+static struct page *kimage_alloc_crash_control_pages(struct kimage *image,
+						     unsigned int order)
+{
+	return NULL;
+}
+#endif
+
+/**
+ * kimage_alloc_control_pages - pages the relocation code may use at the jump
+ * @image: the image
+ * @order: log2 of the number of contiguous pages
+ *
+ * The pages lie below KEXEC_CONTROL_MEMORY_LIMIT and outside every
+ * destination, so the jump does not overwrite them. They are freed with the
+ * image.
+ *
+ * Return: the first page, or NULL.
+ */
+struct page *kimage_alloc_control_pages(struct kimage *image,
+					unsigned int order)
+{
+	if (image->type == KEXEC_TYPE_CRASH)
+		return kimage_alloc_crash_control_pages(image, order);
+	return kimage_alloc_normal_control_pages(image, order);
+}
+
+/* ------------------------------------------------------------------ */
+/* Loading segments. */
+
+static int kimage_yield(void)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	return 0;
+}
+
+/* Copy what the segment has for the page at @off into @page; zero the rest. */
+static int kimage_fill_page(struct kimage *image, struct page *page,
+			    const struct kexec_segment *seg, unsigned long off)
+{
+	size_t len = off < seg->bufsz ? min_t(size_t, seg->bufsz - off,
+					      PAGE_SIZE) : 0;
+	void *dst = kmap_local_page(page);
+	int err = 0;
+
+	if (image->file_mode)
+		memcpy(dst, seg->kbuf + off, len);
+	else if (copy_from_user(dst, seg->buf + off, len))
+		err = -EFAULT;
+	memset(dst + len, 0, PAGE_SIZE - len);
+	kunmap_local(dst);
+	kexec_flush_icache_page(page);
+	return err;
+}
+
+static int kimage_load_page(struct kimage *image, struct kimage_batch *batch,
+			    const struct kexec_segment *seg, unsigned long off)
+{
+	struct page *page = kimage_take_page(image, batch, seg->mem + off);
+	int err;
+
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+	err = arch_kexec_post_alloc_pages(page_address(page), 1,
+					  KIMAGE_SOURCE_GFP);
+	if (err) {
+		__free_page(page);
+		return err;
+	}
+	err = kimage_add_entry(image, kimage_page_addr(page) | IND_SOURCE);
+	if (err) {
+		kimage_free_image_page(page);
+		return err;
+	}
+	image->nr_source_pages++;
+	return kimage_fill_page(image, page, seg, off);
+}
+
+static int kimage_load_normal_segment(struct kimage *image,
+				      const struct kexec_segment *seg)
+{
+	struct kimage_batch batch = { .nr = 0, .next = 0 };
+	unsigned long off;
+	int err = 0;
+
+	if (!seg->memsz)
+		return 0;
+	err = kimage_add_entry(image, seg->mem | IND_DESTINATION);
+	for (off = 0; !err && off < seg->memsz; off += PAGE_SIZE) {
+		err = kimage_load_page(image, &batch, seg, off);
+		if (!err && (off >> PAGE_SHIFT) % KIMAGE_PAGES_PER_YIELD == 0)
+			err = kimage_yield();
+	}
+	kimage_batch_release(&batch);
+	return err;
+}
+
+/* Crash images are written straight into the reserved region. */
+static int kimage_load_crash_segment(struct kimage *image,
+				     const struct kexec_segment *seg)
+{
+	unsigned long off;
+	int err = 0;
+
+	for (off = 0; !err && off < seg->memsz; off += PAGE_SIZE) {
+		struct page *page = boot_pfn_to_page((seg->mem + off) >> PAGE_SHIFT);
+
+		err = kimage_fill_page(image, page, seg, off);
+		if (!err && (off >> PAGE_SHIFT) % KIMAGE_PAGES_PER_YIELD == 0)
+			err = kimage_yield();
+	}
+	return err;
+}
+
+/**
+ * kimage_load_segment - copy one segment into the image
+ * @image: the image, checked by sanity_check_segment_list()
+ * @segment: one of @image's segments
+ *
+ * Return: 0, -ENOMEM, -EFAULT for a bad user buffer, or -EINTR when the
+ * caller got a fatal signal. On error the image keeps what it took and
+ * kimage_free() gives it back.
+ */
+int kimage_load_segment(struct kimage *image, struct kexec_segment *segment)
+{
+	if (image->type == KEXEC_TYPE_CRASH)
+		return kimage_load_crash_segment(image, segment);
+	return kimage_load_normal_segment(image, segment);
+}
+
+struct kimage_map_req {
+	unsigned long first;
+	unsigned long nr;
+	unsigned long found;
+	struct page **pages;
+};
+
+static void kimage_collect_page(unsigned long dest, struct page *src, void *arg)
+{
+	struct kimage_map_req *req = arg;
+	unsigned long idx = (dest - req->first) >> PAGE_SHIFT;
+
+	if (dest >= req->first && idx < req->nr) {
+		req->pages[idx] = src;
+		req->found++;
+	}
+}
+
+/**
+ * kimage_map_segment - map the source pages of a destination range
+ * @image: a loaded image
+ * @addr: first byte of the destination range
+ * @size: its length
+ *
+ * Return: a virtual address for @addr, to be released with
+ * kimage_unmap_segment(), or NULL.
+ */
+void *kimage_map_segment(struct kimage *image, unsigned long addr,
+			 unsigned long size)
+{
+	struct kimage_map_req req = { .first = addr & PAGE_MASK };
+	void *vaddr = NULL;
+
+	req.nr = DIV_ROUND_UP(addr + size - req.first, PAGE_SIZE);
+	req.pages = kvcalloc(req.nr, sizeof(*req.pages), GFP_KERNEL);
+	if (!req.pages)
+		return NULL;
+	kimage_walk_entries(image, kimage_collect_page, &req, false);
+	if (req.found == req.nr)
+		vaddr = vmap(req.pages, req.nr, VM_MAP, PAGE_KERNEL);
+	kvfree(req.pages);
+	return vaddr ? vaddr + offset_in_page(addr) : NULL;
+}
+
+/**
+ * kimage_unmap_segment - undo kimage_map_segment()
+ * @buffer: what it returned
+ */
+void kimage_unmap_segment(void *buffer)
+{
+	vunmap(PTR_ALIGN_DOWN(buffer, PAGE_SIZE));
+}
+
+/* ------------------------------------------------------------------ */
+/* Who may load: capability, the one-way switch, and the load budgets. */
+
+static int kexec_load_disabled;
+static DEFINE_MUTEX(kexec_budget_lock);
+/* Loads left per image type; -1 means no limit. */
+static int kexec_loads_left[2] = { -1, -1 };
+
+/**
+ * kexec_load_permitted - may the caller load an image of this type now?
+ * @kexec_image_type: KEXEC_TYPE_DEFAULT or KEXEC_TYPE_CRASH
+ *
+ * Every permitted call uses up one load of a limited budget, whether the
+ * load then succeeds or not.
+ *
+ * Return: true if so.
+ */
+bool kexec_load_permitted(int kexec_image_type)
+{
+	int *left = &kexec_loads_left[kexec_image_type == KEXEC_TYPE_CRASH];
+	bool ok;
+
+	if (!capable(CAP_SYS_BOOT) || READ_ONCE(kexec_load_disabled))
+		return false;
+
+	mutex_lock(&kexec_budget_lock);
+	ok = *left != 0;
+	if (*left > 0)
+		(*left)--;
+	mutex_unlock(&kexec_budget_lock);
+	return ok;
+}
+
+#ifdef CONFIG_SYSCTL
+/* A budget can be set once, then only lowered. */
+static int kexec_budget_handler(const struct ctl_table *table, int write,
+				void *buffer, size_t *lenp, loff_t *ppos)
+{
+	int *left = table->data;
+	int val, err;
+	struct ctl_table tmp = {
+		.data = &val,
+		.maxlen = sizeof(val),
+		.mode = table->mode,
+	};
+
+	if (!write) {
+		mutex_lock(&kexec_budget_lock);
+		val = *left;
+		mutex_unlock(&kexec_budget_lock);
+		return proc_dointvec(&tmp, write, buffer, lenp, ppos);
+	}
+
+	err = proc_dointvec(&tmp, write, buffer, lenp, ppos);
+	if (err)
+		return err;
+	if (val < 0)
+		return -EINVAL;
+	mutex_lock(&kexec_budget_lock);
+	if (*left != -1 && val >= *left)
+		err = -EINVAL;
+	else
+		*left = val;
+	mutex_unlock(&kexec_budget_lock);
+	return err;
+}
+
+static struct ctl_table kexec_sysctls[] = {
+	{
+		/* 0 -> 1 only: once off, kexec_load stays off until reboot */
+		.procname	= "kexec_load_disabled",
+		.data		= &kexec_load_disabled,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= SYSCTL_ONE,
+	},
+	{
+		.procname	= "kexec_load_limit_panic",
+		.data		= &kexec_loads_left[KEXEC_TYPE_CRASH],
+		.mode		= 0644,
+		.proc_handler	= kexec_budget_handler,
+	},
+	{
+		.procname	= "kexec_load_limit_reboot",
+		.data		= &kexec_loads_left[KEXEC_TYPE_DEFAULT],
+		.mode		= 0644,
+		.proc_handler	= kexec_budget_handler,
+	},
+};
+
+static int __init kexec_sysctls_init(void)
+{
+	register_sysctl_init("kernel", kexec_sysctls);
+	return 0;
+}
+late_initcall(kexec_sysctls_init);
+#endif
+
+/* ------------------------------------------------------------------ */
+
+/**
+ * kernel_kexec - reboot into the loaded image
+ *
+ * Called by reboot(LINUX_REBOOT_CMD_KEXEC). Devices are shut down, the other
+ * CPUs stopped (machine_shutdown()), and the architecture jumps.
+ *
+ * Return: -EBUSY if a load is in progress, -EINVAL if nothing is loaded;
+ * otherwise it does not return.
+ */
+int kernel_kexec(void)
+{
+	if (!kexec_trylock())
+		return -EBUSY;
+	if (!kexec_image) {
+		kexec_unlock();
+		return -EINVAL;
+	}
+
+	kexec_in_progress = true;
+	kernel_restart_prepare("kexec reboot");
+	migrate_to_reboot_cpu();
+	syscore_shutdown();
+	/*
+	 * migrate_to_reboot_cpu() disabled CPU hotplug, but some architectures
+	 * take the other CPUs down through it in machine_shutdown().
+	 */
+	cpu_hotplug_enable();
+	pr_notice("Starting new kernel\n");
+	machine_shutdown();
+	kmsg_dump(KMSG_DUMP_SHUTDOWN);
+	machine_kexec(kexec_image);
+
+	/* Only a context-preserving image comes back, and we load none. */
+	kexec_unlock();
+	return -EIO;
+}

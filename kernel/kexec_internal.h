@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What kexec_load(), kexec_file_load() and the crash code share inside
+ * kernel/, and the pure checks the KUnit suite calls directly.
+ */
+#ifndef LINUX_KEXEC_INTERNAL_H
+#define LINUX_KEXEC_INTERNAL_H
+
+#include <linux/kexec.h>
+
+struct kimage *do_kimage_alloc_init(void);
+int sanity_check_segment_list(struct kimage *image);
+void kimage_free_page_list(struct list_head *list);
+void kimage_free(struct kimage *image);
+int kimage_load_segment(struct kimage *image, struct kexec_segment *segment);
+void kimage_terminate(struct kimage *image);
+int kimage_is_destination_range(struct kimage *image,
+				unsigned long start, unsigned long end);
+
+/* Pure checks on a segment array (no memory map involved), for the tests. */
+int kexec_check_segment_shape(const struct kexec_segment *segs,
+			      unsigned long nr, unsigned long dest_limit);
+int kexec_check_segment_overlap(const struct kexec_segment *segs,
+				unsigned long nr);
+int kexec_check_segment_sizes(const struct kexec_segment *segs,
+			      unsigned long nr, unsigned long ram_pages);
+int kexec_check_segments_within(const struct kexec_segment *segs,
+				unsigned long nr, unsigned long start,
+				unsigned long end);
+
+/*
+ * One lock for everything that loads, unloads or boots an image. The panic
+ * path takes it too, possibly from NMI context, so it is a bare atomic that
+ * never sleeps: whoever finds it taken gets -EBUSY (or, on panic, gives up).
+ */
+extern atomic_t __kexec_lock;
+static inline bool kexec_trylock(void)
+{
+	return atomic_cmpxchg_acquire(&__kexec_lock, 0, 1) == 0;
+}
+
+static inline void kexec_unlock(void)
+{
+	atomic_set_release(&__kexec_lock, 0);
+}
+
+#ifdef CONFIG_KEXEC_FILE
+#include <linux/purgatory.h>
+void kimage_file_post_load_cleanup(struct kimage *image);
+extern char kexec_purgatory[];
+extern size_t kexec_purgatory_size;
+#else
+static inline void kimage_file_post_load_cleanup(struct kimage *image) { }
+#endif
+
+#endif /* LINUX_KEXEC_INTERNAL_H */
