@@ -7,7 +7,8 @@
  * The one exception is the crash image, which is written straight into the
  * crashkernel= region: once every check has passed, the old crash image is
  * dropped to make room, so a copy that then fails (EFAULT, EINTR, ENOMEM)
- * leaves no crash image loaded. A load refused by a check leaves it armed.
+ * leaves no crash image loaded. A load refused by a check, or for want of
+ * room for its control page, leaves it armed.
  */
 
 #define pr_fmt(fmt) "kexec: " fmt
@@ -71,21 +72,24 @@ static int kimage_create(struct kimage **out, unsigned long entry,
 		kfree(image);
 		return err;
 	}
+
+	/* Taken here, so that a full crash region fails before any unload. */
+	image->control_code_page =
+		kimage_alloc_control_pages(image,
+					   get_order(KEXEC_CONTROL_PAGE_SIZE));
+	if (!image->control_code_page) {
+		kimage_free(image);
+		return -ENOMEM;
+	}
 	*out = image;
 	return 0;
 }
 
-/* Fill a checked image: control page, arch setup, then the segments. */
+/* Fill a checked image: arch setup, then the segments. */
 static int kimage_populate(struct kimage *image)
 {
 	unsigned long i;
 	int err;
-
-	image->control_code_page =
-		kimage_alloc_control_pages(image,
-					   get_order(KEXEC_CONTROL_PAGE_SIZE));
-	if (!image->control_code_page)
-		return -ENOMEM;
 
 	err = machine_kexec_prepare(image);
 	if (!err)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # usage: scripts/kernel.sh kx|upstream
 #
-# Configures (tinyconfig + kernel/configs/kexec-qemu.config) and builds the bzImage of one
+# Configures (tinyconfig + kernel/configs/kexec-qemu.config, and for kx also
+# kernel/configs/kexec-qemu-kx.config: options only our tree has) and builds the bzImage of one
 # implementation in build/<impl>/linux/obj, with ccache. Prints the bzImage path. When the inputs
 # (base version, overlay, patches, config fragment) are those of the last build, kbuild is
 # not run at all.
@@ -10,10 +11,11 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${KX_BUILD:-$top/build}
 impl=${1:-}
-fragment=$top/kernel/configs/kexec-qemu.config
+fragments=("$top/kernel/configs/kexec-qemu.config")
 
 case "$impl" in
-kx | upstream) ;;
+kx) fragments+=("$top/kernel/configs/kexec-qemu-kx.config") ;;
+upstream) ;;
 *) echo "usage: scripts/kernel.sh kx|upstream" >&2; exit 2 ;;
 esac
 say() { echo "kernel.sh[$impl]: $*" >&2; }
@@ -28,7 +30,7 @@ mkdir -p "$obj"
 inputs_digest() {
 	{
 		echo "src=$src"
-		(cd "$top" && sha256sum scripts/kernel.sh "${fragment#"$top"/}")
+		(cd "$top" && sha256sum scripts/kernel.sh "${fragments[@]#"$top"/}")
 		if [ "$impl" = kx ]; then
 			# tools/ and Documentation/ are not part of the kernel image.
 			(cd "$build/kx/stage" && find . -type f ! -path './tools/*' \
@@ -53,14 +55,14 @@ check_config() {
 			say "config: wanted '$want', got '$(grep -E "^(# )?${want%%=*}[= ]" "$obj/.config" || echo unset)'"
 			missing=1
 		fi
-	done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$fragment")
+	done < <(grep -hE '^CONFIG_[A-Z0-9_]+=' "${fragments[@]}")
 	[ $missing = 0 ] || { say "config fragment not satisfied"; exit 1; }
 }
 
 configure() {
-	say "configuring (tinyconfig + $(basename "$fragment"))"
+	say "configuring (tinyconfig + ${fragments[*]##*/})"
 	kmake -s tinyconfig >/dev/null
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >/dev/null
 	kmake -s olddefconfig >/dev/null
 	check_config
 }
@@ -78,10 +80,11 @@ if [ -f "$image" ] && [ "$(cat "$obj/.kx-inputs" 2>/dev/null)" = "$digest" ]; th
 	exit 0
 fi
 rm -f "$obj/.kx-inputs"
-if [ "$(cat "$obj/.kx-config" 2>/dev/null)" != "$(sha256sum <"$fragment")" ] ||
+config_digest=$(cat "${fragments[@]}" | sha256sum)
+if [ "$(cat "$obj/.kx-config" 2>/dev/null)" != "$config_digest" ] ||
 	[ ! -f "$obj/.config" ]; then
 	configure
-	sha256sum <"$fragment" >"$obj/.kx-config"
+	echo "$config_digest" >"$obj/.kx-config"
 fi
 say "building bzImage (log: ${log#"$top"/})"
 start=$SECONDS

@@ -16,15 +16,17 @@
 #ifndef LINUX_KEXEC_H
 #define LINUX_KEXEC_H
 
+#include <linux/bits.h>
+
 #define IND_DESTINATION_BIT	0
 #define IND_INDIRECTION_BIT	1
 #define IND_DONE_BIT		2
 #define IND_SOURCE_BIT		3
 
-#define IND_DESTINATION		(1 << IND_DESTINATION_BIT)
-#define IND_INDIRECTION		(1 << IND_INDIRECTION_BIT)
-#define IND_DONE		(1 << IND_DONE_BIT)
-#define IND_SOURCE		(1 << IND_SOURCE_BIT)
+#define IND_DESTINATION		BIT(IND_DESTINATION_BIT)
+#define IND_INDIRECTION		BIT(IND_INDIRECTION_BIT)
+#define IND_DONE		BIT(IND_DONE_BIT)
+#define IND_SOURCE		BIT(IND_SOURCE_BIT)
 #define IND_FLAGS	(IND_DESTINATION | IND_INDIRECTION | IND_DONE | IND_SOURCE)
 
 #ifndef __ASSEMBLY__
@@ -107,8 +109,8 @@ struct kimage;
 #ifdef CONFIG_KEXEC_FILE
 /* The purgatory blob of kexec_file_load() while it is being relocated. */
 struct purgatory_info {
-	const Elf_Ehdr *ehdr;		/* the built-in blob, read only */
-	Elf_Shdr *sechdrs;		/* writable copy, freed after load */
+	const struct elfhdr *ehdr;	/* the built-in blob, read only */
+	struct elf_shdr *sechdrs;	/* writable copy, freed after load */
 	void *purgatory_buf;		/* relocated copy, freed after load */
 };
 
@@ -205,9 +207,9 @@ static inline int arch_kexec_locate_mem_hole(struct kexec_buf *kbuf)
 /* Purgatory relocation: an architecture that has RELA or REL overrides. */
 #ifndef arch_kexec_apply_relocations_add
 static inline int arch_kexec_apply_relocations_add(struct purgatory_info *pi,
-						   Elf_Shdr *section,
-						   const Elf_Shdr *relsec,
-						   const Elf_Shdr *symtab)
+						   struct elf_shdr *section,
+						   const struct elf_shdr *relsec,
+						   const struct elf_shdr *symtab)
 {
 	pr_err("purgatory: RELA relocations not supported\n");
 	return -ENOEXEC;
@@ -216,9 +218,9 @@ static inline int arch_kexec_apply_relocations_add(struct purgatory_info *pi,
 
 #ifndef arch_kexec_apply_relocations
 static inline int arch_kexec_apply_relocations(struct purgatory_info *pi,
-					       Elf_Shdr *section,
-					       const Elf_Shdr *relsec,
-					       const Elf_Shdr *symtab)
+					       struct elf_shdr *section,
+					       const struct elf_shdr *relsec,
+					       const struct elf_shdr *symtab)
 {
 	pr_err("purgatory: REL relocations not supported\n");
 	return -ENOEXEC;
@@ -301,7 +303,7 @@ struct kimage {
 	unsigned int hotplug_support : 1;
 #endif
 
-#ifdef ARCH_HAS_KIMAGE_ARCH
+#if defined(CONFIG_ARCH_HAS_KIMAGE_ARCH) || defined(ARCH_HAS_KIMAGE_ARCH)
 	struct kimage_arch arch;
 #endif
 
@@ -359,7 +361,7 @@ extern struct kimage *kexec_crash_image;
 extern bool kexec_in_progress;
 
 #ifndef kexec_flush_icache_page
-#define kexec_flush_icache_page(page)
+static inline void kexec_flush_icache_page(struct page *page) { }
 #endif
 
 /* The kexec_load() flags this kernel understands, besides the arch code. */

@@ -25,16 +25,8 @@
 #include <asm/desc.h>
 #include <asm/efi.h>
 #include <asm/init.h>
-#include <asm/kexec-bzimage64.h>
 #include <asm/set_memory.h>
 #include <asm/setup.h>
-
-#ifdef CONFIG_KEXEC_FILE
-const struct kexec_file_ops * const kexec_file_loaders[] = {
-	&kexec_bzImage64_ops,
-	NULL
-};
-#endif
 
 static void *kexec_pgt_alloc(void *context)
 {
@@ -243,7 +235,7 @@ void machine_kexec(struct kimage *image)
 
 #ifdef CONFIG_KEXEC_FILE
 static int kexec_purgatory_value(const struct purgatory_info *pi,
-				 const Elf64_Sym *sym, const char *name,
+				 const struct elf64_sym *sym, const char *name,
 				 u64 *value)
 {
 	switch (sym->st_shndx) {
@@ -267,7 +259,7 @@ static int kexec_purgatory_value(const struct purgatory_info *pi,
 }
 
 /* Write one relocated value at @where, which runs at @place. */
-static int kexec_purgatory_reloc(const Elf64_Rela *rela, void *where,
+static int kexec_purgatory_reloc(const struct elf64_rela *rela, void *where,
 				 u64 target, u64 place)
 {
 	switch (ELF64_R_TYPE(rela->r_info)) {
@@ -305,18 +297,18 @@ static int kexec_purgatory_reloc(const Elf64_Rela *rela, void *where,
  * Return: 0 or -ENOEXEC.
  */
 int arch_kexec_apply_relocations_add(struct purgatory_info *pi,
-				     Elf_Shdr *section, const Elf_Shdr *relsec,
-				     const Elf_Shdr *symtabsec)
+				     struct elf_shdr *section, const struct elf_shdr *relsec,
+				     const struct elf_shdr *symtabsec)
 {
 	const void *elf = pi->ehdr;
-	const Elf_Shdr *shdrs = elf + pi->ehdr->e_shoff;
+	const struct elf_shdr *shdrs = elf + pi->ehdr->e_shoff;
 	const char *strtab = elf + shdrs[symtabsec->sh_link].sh_offset;
-	const Elf64_Rela *rela = elf + relsec->sh_offset;
-	const Elf64_Sym *syms = elf + symtabsec->sh_offset;
+	const struct elf64_rela *rela = elf + relsec->sh_offset;
+	const struct elf64_sym *syms = elf + symtabsec->sh_offset;
 	unsigned long i, n = relsec->sh_size / sizeof(*rela);
 
 	for (i = 0; i < n; i++) {
-		const Elf64_Sym *sym = &syms[ELF64_R_SYM(rela[i].r_info)];
+		const struct elf64_sym *sym = &syms[ELF64_R_SYM(rela[i].r_info)];
 		void *where = pi->purgatory_buf + section->sh_offset +
 			      rela[i].r_offset;
 		u64 target;

@@ -53,7 +53,6 @@ struct kexec_relocate_args {
 void relocate_kernel(unsigned long control_pa, unsigned long pgd_pa);
 
 /* Page tables for the jump, built at load time from control pages. */
-#define ARCH_HAS_KIMAGE_ARCH
 struct kimage_arch {
 	pgd_t *pgd;
 };
@@ -135,9 +134,9 @@ void arch_kexec_unprotect_crashkres(void);
 #ifdef CONFIG_KEXEC_FILE
 struct purgatory_info;
 int arch_kexec_apply_relocations_add(struct purgatory_info *pi,
-				     Elf_Shdr *section,
-				     const Elf_Shdr *relsec,
-				     const Elf_Shdr *symtab);
+				     struct elf_shdr *section,
+				     const struct elf_shdr *relsec,
+				     const struct elf_shdr *symtab);
 #define arch_kexec_apply_relocations_add arch_kexec_apply_relocations_add
 int arch_kimage_file_post_load_cleanup(struct kimage *image);
 #define arch_kimage_file_post_load_cleanup arch_kimage_file_post_load_cleanup

@@ -401,7 +401,7 @@ TEST_F(kexec, touching_segments_accepted)
  * The guest names the kernel under test in KX_IMPL: the errno a load
  * outside RAM must fail with there, 0 for "it loads".
  */
-static int outside_ram_errno(struct __test_metadata *_metadata)
+static bool testing_ours(struct __test_metadata *_metadata)
 {
 	const char *impl = getenv("KX_IMPL");
 	bool kx;
@@ -410,7 +410,12 @@ static int outside_ram_errno(struct __test_metadata *_metadata)
 	kx = !strcmp(impl, "kx");
 	ASSERT_TRUE(kx || !strcmp(impl, "upstream"))
 		TH_LOG("KX_IMPL=%s: neither kx nor upstream", impl);
-	return kx ? EADDRNOTAVAIL : 0;
+	return kx;
+}
+
+static int outside_ram_errno(struct __test_metadata *_metadata)
+{
+	return testing_ours(_metadata) ? EADDRNOTAVAIL : 0;
 }
 
 /* Each of the @n calls fails with its err, or loads and unloads if 0. */
@@ -1087,14 +1092,16 @@ TEST_F(crash, buffer_faults)
 }
 
 /*
- * Upstream bug, pinned: a crash load frees the armed crash image before
- * it checks the new one, so a load that then fails (bad entry, bad
- * segment, no room, a fault while copying) leaves no crash kernel at all:
- * kexec_crash_loaded reads 0 afterwards. Our implementation fixes this
- * later (a failed load must leave the previous image as it was); this case
- * changes with that fix.
+ * A crash load that fails after the armed crash image is gone leaves none.
+ * Upstream frees the armed image before it checks the new one, so every
+ * failure below disarms it: a kdump service that reloads with one bad
+ * argument leaves the machine without a crash kernel. Ours checks
+ * everything first, room for the control page included, and keeps the
+ * armed image on those failures; only a failure while copying into the
+ * region (a fault here) loses it, as the new image is written where the
+ * old one was.
  */
-TEST_F(crash, failed_load_drops_armed_image)
+TEST_F(crash, failed_load_and_armed_image)
 {
 	unsigned long pg = self->pg, s = self->r.start, e = self->r.end + 1;
 	struct kexec_segment segs[] = {
@@ -1110,21 +1117,26 @@ TEST_F(crash, failed_load_drops_armed_image)
 		{ "segment outside", EADDRNOTAVAIL, 1, &segs[0], f },
 		{ "straddling the end", EADDRNOTAVAIL, 1, &segs[1], f },
 		{ "region full", ENOMEM, 1, &segs[2], f },
-		{ "buffer fault", EFAULT, 1, &segs[3], f },
 		{ "overlap", EINVAL, 2, &segs[4], f },
+	};
+	const struct kx_case fault = {
+		"buffer fault", EFAULT, 1, &segs[3], f
 	};
 	const struct kx_case entry = {
 		"entry outside", EADDRNOTAVAIL, 1, &self->seg, f
 	};
+	long kept = testing_ours(_metadata);
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		arm(_metadata, self);
-		kx_expect_rejected(_metadata, __LINE__, &cases[i], s, 0, 0);
+		kx_expect_rejected(_metadata, __LINE__, &cases[i], s, 0, kept);
 	}
-	/* The entry point is checked after the old image is gone, too. */
 	arm(_metadata, self);
-	kx_expect_rejected(_metadata, __LINE__, &entry, e, 0, 0);
+	kx_expect_rejected(_metadata, __LINE__, &entry, e, 0, kept);
+	arm(_metadata, self);
+	kx_expect_rejected(_metadata, __LINE__, &fault, s, 0, 0);
+	kx_unload(KEXEC_ON_CRASH);
 }
 
 /* Failures before the image slot is touched keep the armed image. */

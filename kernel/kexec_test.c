@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of the kexec core: the segment checks, and what a load leaves
+ * in the entry list. Nothing here jumps; destinations are only addresses.
+ */
+
+#include <kunit/test.h>
+#include <linux/highmem.h>
+#include <linux/kexec.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+
+#include "kexec_internal.h"
+
+#define PG	PAGE_SIZE
+#define LIMIT	(1UL << 40)
+
+static struct kexec_segment seg(unsigned long mem, size_t memsz, size_t bufsz)
+{
+	return (struct kexec_segment){ .mem = mem, .memsz = memsz, .bufsz = bufsz };
+}
+
+static void shape_accepts_aligned_ranges(struct kunit *test)
+{
+	struct kexec_segment s[] = {
+		seg(0x100000, 4 * PG, 0), seg(LIMIT - 2 * PG, PG, 0), seg(PG, 0, 0),
+	};
+
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_shape(s, ARRAY_SIZE(s), LIMIT));
+}
+
+static void shape_rejects_bad_ranges(struct kunit *test)
+{
+	const struct kexec_segment bad[] = {
+		seg(0x100000 + 1, PG, 0),	/* start not aligned */
+		seg(0x100000, PG + 1, 0),	/* end not aligned */
+		seg(-PG, 2 * PG, 0),		/* wraps */
+		seg(LIMIT - PG, PG, 0),		/* ends at the limit */
+		seg(LIMIT, PG, 0),		/* starts there */
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, -EADDRNOTAVAIL,
+				    kexec_check_segment_shape(&bad[i], 1, LIMIT),
+				    "case %d", i);
+}
+
+static void overlap_found_anywhere_in_the_list(struct kunit *test)
+{
+	struct kexec_segment s[] = {
+		seg(0x100000, 2 * PG, 0), seg(0x200000, PG, 0),
+		seg(0x102000, PG, 0),	/* touches the first: fine */
+		seg(0x1ff000, 2 * PG, 0),	/* overlaps the second */
+	};
+
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_overlap(s, 3));
+	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_overlap(s, 4));
+	/* An empty segment strictly inside another overlaps it. */
+	s[3] = seg(0x101000, 0, 0);
+	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_overlap(s, 4));
+	/* ... but not one at its start or end. */
+	s[3] = seg(0x103000, 0, 0);
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_overlap(s, 4));
+}
+
+static void sizes_limit_buffers_and_ram(struct kunit *test)
+{
+	struct kexec_segment s[] = { seg(0, 4 * PG, 4 * PG), seg(0, 4 * PG, 0) };
+
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_sizes(s, 2, 16));
+	/* Eight pages are half of 16, but not of 15. */
+	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_sizes(s, 2, 15));
+	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_sizes(s, 1, 7));
+	s[1].bufsz = 4 * PG + 1;
+	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_sizes(s, 2, 1 << 20));
+}
+
+static void within_region_inclusive_end(struct kunit *test)
+{
+	unsigned long start = 0x1000000, end = 0x1ffffff;
+	const struct {
+		struct kexec_segment s;
+		int err;
+	} cases[] = {
+		{ seg(start, end + 1 - start, 0), 0 },
+		{ seg(end + 1 - PG, PG, 0), 0 },
+		{ seg(end + 1, 0, 0), 0 },
+		{ seg(end + 1 - PG, 2 * PG, 0), -EADDRNOTAVAIL },
+		{ seg(start - PG, PG, 0), -EADDRNOTAVAIL },
+		{ seg(start - PG, 0, 0), -EADDRNOTAVAIL },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_EQ_MSG(test, cases[i].err,
+				    kexec_check_segments_within(&cases[i].s, 1,
+								start, end),
+				    "case %d", i);
+}
+
+static void destination_range_is_inclusive(struct kunit *test)
+{
+	struct kimage *image = do_kimage_alloc_init();
+
+	KUNIT_ASSERT_NOT_NULL(test, image);
+	image->segment[0] = seg(0x100000, 2 * PG, 0);
+	image->segment[1] = seg(0x300000, 0, 0);
+	image->nr_segments = 2;
+	KUNIT_EXPECT_TRUE(test, kimage_is_destination_range(image, 0, 0x100000));
+	KUNIT_EXPECT_FALSE(test, kimage_is_destination_range(image, 0, 0xfffff));
+	KUNIT_EXPECT_TRUE(test, kimage_is_destination_range(image, 0x101fff, -1UL));
+	KUNIT_EXPECT_FALSE(test, kimage_is_destination_range(image, 0x102000, 0x2fffff));
+	/* An empty segment is no destination. */
+	KUNIT_EXPECT_FALSE(test, kimage_is_destination_range(image, 0x2ff000, 0x301000));
+	kimage_free(image);
+}
+
+/*
+ * Load a kernel buffer through the core as kexec_file_load() would, then read
+ * the entry list back the way the relocation code does.
+ */
+struct list_check {
+	unsigned long sources;
+	unsigned long in_place;
+	unsigned long misplaced;
+	unsigned long bad_bytes;
+	unsigned long list_pages;
+	bool out_of_order;
+};
+
+static void check_source(struct kimage *image, struct list_check *c,
+			 unsigned long dest, struct page *src, const u8 *buf,
+			 const struct kexec_segment *s)
+{
+	unsigned long addr = page_to_pfn(src) << PAGE_SHIFT;
+	unsigned long off = dest - s->mem, i;
+	u8 *p = kmap_local_page(src);
+
+	if (addr == dest)
+		c->in_place++;
+	else if (kimage_is_destination_range(image, addr, addr + PG - 1))
+		c->misplaced++;
+	for (i = 0; i < PG; i++)
+		if (p[i] != (off + i < s->bufsz ? buf[off + i] : 0))
+			c->bad_bytes++;
+	kunmap_local(p);
+	c->sources++;
+}
+
+static void read_entry_list(struct kimage *image, const u8 *buf,
+			    struct list_check *c)
+{
+	const struct kexec_segment *s = &image->segment[0];
+	kimage_entry_t *w = &image->head;
+	unsigned long dest = 0;
+
+	for (; !(*w & IND_DONE); w++) {
+		if (*w & IND_INDIRECTION) {
+			c->list_pages++;
+			w = phys_to_virt(*w & PAGE_MASK) - sizeof(*w);
+		} else if (*w & IND_DESTINATION) {
+			c->out_of_order |= (*w & PAGE_MASK) != s->mem;
+			dest = *w & PAGE_MASK;
+		} else if (*w & IND_SOURCE) {
+			check_source(image, c, dest, pfn_to_page(*w >> PAGE_SHIFT),
+				     buf, s);
+			dest += PG;
+		}
+	}
+}
+
+/* Three list pages' worth of pages, the last one half filled from @buf. */
+static void load_builds_entry_list(struct kunit *test)
+{
+	unsigned long pages = 3 * (PG / sizeof(kimage_entry_t)) + 7;
+	struct list_check c = {};
+	struct kimage *image;
+	u8 *buf;
+	unsigned long i;
+
+	buf = vmalloc(pages * PG);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < pages * PG; i++)
+		buf[i] = i * 7 + (i >> 12);
+
+	image = do_kimage_alloc_init();
+	KUNIT_ASSERT_NOT_NULL(test, image);
+	image->file_mode = 1;
+	image->nr_segments = 1;
+	/* 16 MiB: RAM on every x86_64 machine; nothing is ever copied there. */
+	image->segment[0] = seg(SZ_16M, pages * PG, pages * PG - PG / 2);
+	image->segment[0].kbuf = buf;
+	KUNIT_ASSERT_EQ(test, 0, sanity_check_segment_list(image));
+	KUNIT_ASSERT_EQ(test, 0, kimage_load_segment(image, &image->segment[0]));
+	kimage_terminate(image);
+
+	read_entry_list(image, buf, &c);
+	KUNIT_EXPECT_EQ(test, pages, c.sources);
+	KUNIT_EXPECT_EQ(test, pages, image->nr_source_pages);
+	KUNIT_EXPECT_EQ(test, 0, c.misplaced);
+	KUNIT_EXPECT_EQ(test, 0, c.bad_bytes);
+	KUNIT_EXPECT_FALSE(test, c.out_of_order);
+	KUNIT_EXPECT_EQ(test, 4, c.list_pages);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&image->parked_pages));
+	kunit_info(test, "%lu of %lu pages already in place\n", c.in_place, pages);
+
+	kimage_free(image);
+	vfree(buf);
+}
+
+/*
+ * Free a block, then load over exactly it: the allocator hands those pages
+ * back soon, and the load must use them only at their own destination.
+ */
+static void pages_at_a_destination_stay_there(struct kunit *test)
+{
+	unsigned int order = 6;
+	unsigned long pages = 1UL << order;
+	struct page *block = alloc_pages(GFP_KERNEL, order);
+	struct list_check c = {};
+	struct kimage *image;
+	u8 *buf;
+
+	KUNIT_ASSERT_NOT_NULL(test, block);
+	buf = vzalloc(pages * PG);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	memset(buf, 0x5a, pages * PG);
+
+	image = do_kimage_alloc_init();
+	KUNIT_ASSERT_NOT_NULL(test, image);
+	image->file_mode = 1;
+	image->nr_segments = 1;
+	image->segment[0] = seg(page_to_pfn(block) << PAGE_SHIFT, pages * PG,
+				pages * PG);
+	image->segment[0].kbuf = buf;
+	__free_pages(block, order);
+
+	KUNIT_ASSERT_EQ(test, 0, sanity_check_segment_list(image));
+	KUNIT_ASSERT_EQ(test, 0, kimage_load_segment(image, &image->segment[0]));
+	kimage_terminate(image);
+	read_entry_list(image, buf, &c);
+	KUNIT_EXPECT_EQ(test, pages, c.sources);
+	KUNIT_EXPECT_EQ(test, 0, c.misplaced);
+	KUNIT_EXPECT_EQ(test, 0, c.bad_bytes);
+	kunit_info(test, "%lu of %lu pages already in place\n", c.in_place, pages);
+
+	kimage_free(image);
+	vfree(buf);
+}
+
+static void control_pages_avoid_destinations(struct kunit *test)
+{
+	struct kimage *image = do_kimage_alloc_init();
+	struct page *block = alloc_pages(GFP_KERNEL, 4);
+	struct page *ctl;
+	unsigned long addr;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, image);
+	KUNIT_ASSERT_NOT_NULL(test, block);
+	image->nr_segments = 1;
+	image->segment[0] = seg(page_to_pfn(block) << PAGE_SHIFT, 16 * PG, 0);
+	__free_pages(block, 4);
+
+	for (i = 0; i < 32; i++) {
+		ctl = kimage_alloc_control_pages(image, 0);
+		KUNIT_ASSERT_NOT_NULL(test, ctl);
+		addr = page_to_pfn(ctl) << PAGE_SHIFT;
+		KUNIT_EXPECT_FALSE(test, kimage_is_destination_range(image, addr,
+								     addr + PG - 1));
+	}
+	kimage_free(image);
+}
+
+static struct kunit_case kexec_segment_cases[] = {
+	KUNIT_CASE(shape_accepts_aligned_ranges),
+	KUNIT_CASE(shape_rejects_bad_ranges),
+	KUNIT_CASE(overlap_found_anywhere_in_the_list),
+	KUNIT_CASE(sizes_limit_buffers_and_ram),
+	KUNIT_CASE(within_region_inclusive_end),
+	KUNIT_CASE(destination_range_is_inclusive),
+	{}
+};
+
+static struct kunit_case kexec_load_cases[] = {
+	KUNIT_CASE(load_builds_entry_list),
+	KUNIT_CASE(pages_at_a_destination_stay_there),
+	KUNIT_CASE(control_pages_avoid_destinations),
+	{}
+};
+
+static struct kunit_suite kexec_segment_suite = {
+	.name = "kexec_segments",
+	.test_cases = kexec_segment_cases,
+};
+
+static struct kunit_suite kexec_load_suite = {
+	.name = "kexec_load",
+	.test_cases = kexec_load_cases,
+};
+
+kunit_test_suites(&kexec_segment_suite, &kexec_load_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the kexec core");
+MODULE_LICENSE("GPL");
