@@ -152,6 +152,16 @@ static int do_kexec_load(unsigned long entry, unsigned long nr_segments,
 	return err;
 }
 
+/* Both entries end here, with the segment array in kernel memory. */
+static int kexec_load_and_free(unsigned long entry, unsigned long nr_segments,
+			       struct kexec_segment *ksegs, unsigned long flags)
+{
+	int err = do_kexec_load(entry, nr_segments, ksegs, flags);
+
+	kfree(ksegs);
+	return err;
+}
+
 /* Checks common to the native and the compat entry, before any copying. */
 static int kexec_load_check(unsigned long nr_segments, unsigned long flags)
 {
@@ -171,18 +181,16 @@ static int kexec_load_check(unsigned long nr_segments, unsigned long flags)
 	if (err)
 		return err;
 
+	if (nr_segments > KEXEC_SEGMENT_MAX)
+		return -EINVAL;
+
 	if (!IS_ENABLED(CONFIG_CRASH_DUMP))
 		known &= ~(unsigned long)KEXEC_ON_CRASH;
 	/*
 	 * KEXEC_ARCH_MASK is an unsigned int, so its complement clears flag
 	 * bits 32-63 as well: they have always been ignored, and stay so.
 	 */
-	if ((flags & known) != (flags & ~KEXEC_ARCH_MASK))
-		return -EINVAL;
-
-	if (nr_segments > KEXEC_SEGMENT_MAX)
-		return -EINVAL;
-	return 0;
+	return (flags & known) == (flags & ~KEXEC_ARCH_MASK) ? 0 : -EINVAL;
 }
 
 SYSCALL_DEFINE4(kexec_load, unsigned long, entry, unsigned long, nr_segments,
@@ -201,10 +209,7 @@ SYSCALL_DEFINE4(kexec_load, unsigned long, entry, unsigned long, nr_segments,
 	ksegs = memdup_array_user(segments, nr_segments, sizeof(*ksegs));
 	if (IS_ERR(ksegs))
 		return PTR_ERR(ksegs);
-
-	err = do_kexec_load(entry, nr_segments, ksegs, flags);
-	kfree(ksegs);
-	return err;
+	return kexec_load_and_free(entry, nr_segments, ksegs, flags);
 }
 
 #ifdef CONFIG_COMPAT
@@ -240,9 +245,6 @@ COMPAT_SYSCALL_DEFINE4(kexec_load, compat_ulong_t, entry,
 		ksegs[i].memsz = csegs[i].memsz;
 	}
 	kfree(csegs);
-
-	err = do_kexec_load(entry, nr_segments, ksegs, flags);
-	kfree(ksegs);
-	return err;
+	return kexec_load_and_free(entry, nr_segments, ksegs, flags);
 }
 #endif

@@ -296,6 +296,11 @@ struct kimage *do_kimage_alloc_init(void)
 	image->last_entry = &image->head;
 	INIT_LIST_HEAD(&image->control_pages);
 	xa_init(&image->parked_pages);
+#ifdef CONFIG_CRASH_HOTPLUG
+	/* Not known yet: found on the first hotplug event, or set by the loader. */
+	image->elfcorehdr_index = -1;
+	image->hp_action = KEXEC_CRASH_HP_NONE;
+#endif
 	return image;
 }
 
@@ -444,19 +449,18 @@ static void kimage_walk_entries(struct kimage *image, kimage_visit_t visit,
 
 	for (; *word && !(*word & IND_DONE); word++) {
 		kimage_entry_t w = *word;
-		struct page *page = boot_pfn_to_page(w >> PAGE_SHIFT);
 
 		if (w & IND_INDIRECTION) {
 			if (free_list && list_page)
 				kimage_free_image_page(list_page);
-			list_page = page;
+			list_page = boot_pfn_to_page(w >> PAGE_SHIFT);
 			word = boot_phys_to_virt(w & PAGE_MASK);
 			word--;
 		} else if (w & IND_DESTINATION) {
 			dest = w & PAGE_MASK;
 		} else if (w & IND_SOURCE) {
 			if (visit)
-				visit(dest, page, arg);
+				visit(dest, boot_pfn_to_page(w >> PAGE_SHIFT), arg);
 			dest += PAGE_SIZE;
 		}
 	}
@@ -838,28 +842,25 @@ static int kexec_budget_handler(const struct ctl_table *table, int write,
 	return err;
 }
 
+#define KEXEC_BUDGET_SYSCTL(name, type) {				\
+	.procname	= name,						\
+	.data		= &kexec_loads_left[type],			\
+	.mode		= 0644,						\
+	.proc_handler	= kexec_budget_handler,				\
+}
+
 static struct ctl_table kexec_sysctls[] = {
+	KEXEC_BUDGET_SYSCTL("kexec_load_limit_reboot", KEXEC_TYPE_DEFAULT),
+	KEXEC_BUDGET_SYSCTL("kexec_load_limit_panic", KEXEC_TYPE_CRASH),
 	{
-		/* 0 -> 1 only: once off, kexec_load stays off until reboot */
+		/* Only 1 may be written: once off, loads stay off. */
 		.procname	= "kexec_load_disabled",
 		.data		= &kexec_load_disabled,
 		.maxlen		= sizeof(int),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= SYSCTL_ONE,
 		.extra2		= SYSCTL_ONE,
-	},
-	{
-		.procname	= "kexec_load_limit_panic",
-		.data		= &kexec_loads_left[KEXEC_TYPE_CRASH],
-		.mode		= 0644,
-		.proc_handler	= kexec_budget_handler,
-	},
-	{
-		.procname	= "kexec_load_limit_reboot",
-		.data		= &kexec_loads_left[KEXEC_TYPE_DEFAULT],
-		.mode		= 0644,
-		.proc_handler	= kexec_budget_handler,
+		.proc_handler	= proc_dointvec_minmax,
 	},
 };
 
@@ -872,6 +873,20 @@ late_initcall(kexec_sysctls_init);
 #endif
 
 /* ------------------------------------------------------------------ */
+
+/*
+ * Devices, syscore and the other CPUs down, as for a reboot. The reboot CPU
+ * disabled CPU hotplug on the way, but machine_shutdown() may take the
+ * other CPUs down through it, so it comes back on first.
+ */
+static void kexec_shutdown_for_reboot(void)
+{
+	kernel_restart_prepare("kexec reboot");
+	migrate_to_reboot_cpu();
+	syscore_shutdown();
+	cpu_hotplug_enable();
+	machine_shutdown();
+}
 
 /**
  * kernel_kexec - reboot into the loaded image
@@ -892,16 +907,8 @@ int kernel_kexec(void)
 	}
 
 	kexec_in_progress = true;
-	kernel_restart_prepare("kexec reboot");
-	migrate_to_reboot_cpu();
-	syscore_shutdown();
-	/*
-	 * migrate_to_reboot_cpu() disabled CPU hotplug, but some architectures
-	 * take the other CPUs down through it in machine_shutdown().
-	 */
-	cpu_hotplug_enable();
 	pr_notice("Starting new kernel\n");
-	machine_shutdown();
+	kexec_shutdown_for_reboot();
 	kmsg_dump(KMSG_DUMP_SHUTDOWN);
 	machine_kexec(kexec_image);
 

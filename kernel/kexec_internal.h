@@ -44,13 +44,14 @@ static inline void kexec_unlock(void)
 	atomic_set_release(&__kexec_lock, 0);
 }
 
-#ifdef CONFIG_KEXEC_FILE
+/* kexec_file_load(): the built-in purgatory, and freeing what a load kept. */
+#ifndef CONFIG_KEXEC_FILE
+static inline void kimage_file_post_load_cleanup(struct kimage *image) { }
+#else
 #include <linux/purgatory.h>
-void kimage_file_post_load_cleanup(struct kimage *image);
 extern char kexec_purgatory[];
 extern size_t kexec_purgatory_size;
-#else
-static inline void kimage_file_post_load_cleanup(struct kimage *image) { }
+void kimage_file_post_load_cleanup(struct kimage *image);
 #endif
 
 #endif /* LINUX_KEXEC_INTERNAL_H */

@@ -13,7 +13,7 @@
 #include "kexec_internal.h"
 
 #define PG	PAGE_SIZE
-#define LIMIT	(1UL << 40)
+#define LIMIT	BIT_ULL(40)
 
 static struct kexec_segment seg(unsigned long mem, size_t memsz, size_t bufsz)
 {

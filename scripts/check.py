@@ -32,6 +32,7 @@ TAP_PLAN = re.compile(r"^1\.\.(\d+)")
 KTAP_LINE = "KX-KTAP: "  # kunit.sh: one line of the kernel log's KTAP
 KUNIT_END = re.compile(r"^KX: kunit end lines=(\d+)")
 KUNIT_FILTER = "kexec*"
+REGION_WRITES = re.compile(r"kexec_crash_test: (\d+) of (\d+) crash region pages took the write")
 
 
 @dataclass
@@ -120,6 +121,28 @@ def verify_kdump(run, _args):
     return True, f"marker found in the dump ({dump.stat().st_size >> 10} KiB)"
 
 
+def verify_kdump_protect(run, args):
+    """kdump, after the test module wrote over the loaded crash region: at most the one
+    page the jump itself rewrites (the control page) may have taken the writes."""
+    written = [m for m in map(REGION_WRITES.search, run.boot.lines) if m]
+    if not written:
+        return False, "the test module never said how many region pages took its writes"
+    took, pages = int(written[-1].group(1)), int(written[-1].group(2))
+    if took > 1:
+        return False, f"{took} of {pages} pages of the armed crash region took the writes"
+    passed, reason = verify_kdump(run, args)
+    return passed, f"{reason}; {took} of {pages} region pages writable" if passed else reason
+
+
+def verify_kdump_reload(run, args):
+    """The failed crash reloads (selftest rows), then: on kx, the crash kernel armed
+    before them saves the dump; on upstream, which disarms it, the guest's check."""
+    cases = selftest_rows(run)
+    passed, reason = verify_kdump(run, args) if args.impl == "kx" else run.guest_result()
+    return cases + [Case(run.scenario, passed and bool(cases), run.boot.seconds,
+                         reason if cases else "no selftest results")]
+
+
 def selftest_cases(program, lines):
     """One Case per TAP result of PROGRAM; a SKIP is a failure, a missing result too."""
     cases, planned = [], None
@@ -138,8 +161,8 @@ def selftest_cases(program, lines):
     return cases
 
 
-def verify_selftests(run, args):
-    """Every TAP case of every program between its begin and end lines."""
+def selftest_rows(run):
+    """One Case per TAP result of every program between its begin and end lines."""
     cases, program, body = [], None, []
     for line in run.boot.lines:
         if line.startswith("KX: selftest begin "):
@@ -152,6 +175,12 @@ def verify_selftests(run, args):
     if program:
         cases += selftest_cases(program, body)
         cases[-1].reason += " (the program never finished)"
+    return cases
+
+
+def verify_selftests(run, args):
+    """Every selftest case, and the boot: the guest's verdict, through kexec -e if it went."""
+    cases = selftest_rows(run)
     passed, reason = verify_booted(run, args)
     cases.append(Case(f"{run.scenario} (the boot)", passed and bool(cases), run.boot.seconds,
                       reason if cases else "no results"))
@@ -198,6 +227,13 @@ SCENARIOS = {
     "replace-unload": Scenario("", 120, verify_booted),
     "failed-load": Scenario("", 120, verify_selftests),
     "kdump": Scenario("crashkernel=256M", 180, verify_kdump, disk_mib=512),
+    "kdump-oops": Scenario("crashkernel=256M oops=panic kx.crash=oops-kthread", 180,
+                           verify_kdump, disk_mib=512),
+    "kdump-smp": Scenario("crashkernel=256M kx.crash=panic-all-cpus", 180, verify_kdump,
+                          disk_mib=512),
+    "kdump-protect": Scenario("crashkernel=256M kx.crash=write-region", 180,
+                              verify_kdump_protect, disk_mib=512),
+    "kdump-reload": Scenario("crashkernel=256M", 180, verify_kdump_reload, disk_mib=512),
     "selftests": Scenario("crashkernel=128M", 600, verify_selftests),
     "selftests-disabled": Scenario("crashkernel=128M kx.order=run-order-disabled", 180,
                                    verify_selftests),
@@ -213,6 +249,8 @@ def build(impl, pad):
     """Kernel, selftests and initramfs of IMPL (each rebuilt only when its inputs changed)."""
     kernel = subprocess.run([TOP / "scripts/kernel.sh", impl], check=True,
                             stdout=subprocess.PIPE, text=True).stdout.split()[-1]
+    subprocess.run([TOP / "scripts/test-module.sh", impl], check=True,
+                   stdout=subprocess.DEVNULL)
     if (TOP / "scripts/selftests.sh").exists():
         subprocess.run([TOP / "scripts/selftests.sh"], check=True, stdout=subprocess.DEVNULL)
     initrd = subprocess.run([TOP / "scripts/initramfs.sh", impl, str(pad)], check=True,

@@ -4,9 +4,10 @@
 # Builds the test guest's initramfs (an uncompressed newc cpio: nothing to inflate under
 # TCG) and prints its path: busybox, Debian's kexec and makedumpfile with the shared
 # libraries ldd lists, the implementation's own bzImage as /boot/bzImage (what the guest
-# kexecs), the guest scripts from scripts/guest, and the selftest binaries in
-# build/selftests if any. With PAD_MIB, a second archive of that many MiB of random data
-# (/pad.bin) is appended, to exercise large initrds.
+# kexecs), the guest scripts from scripts/guest, the selftest binaries in build/selftests
+# and the kdump test module in build/<impl>/test_modules, where built. With PAD_MIB, a
+# second archive of that many MiB of random data (/pad.bin) is appended, to exercise
+# large initrds.
 # Rebuilt only when one of those inputs changed.
 set -euo pipefail
 
@@ -27,6 +28,7 @@ say() { echo "initramfs.sh[$impl]: $*" >&2; }
 kernel=$build/$impl/linux/obj/arch/x86/boot/bzImage
 out=$build/$impl/initramfs.cpio
 selftests=$build/selftests
+modules=$build/$impl/test_modules
 programs=(/bin/busybox /sbin/kexec /usr/bin/makedumpfile)
 [ -f "$kernel" ] || { say "no kernel at $kernel (run: scripts/kernel.sh $impl)"; exit 1; }
 
@@ -37,6 +39,8 @@ inputs_digest() {
 		(cd "$top" && find scripts/initramfs.sh scripts/guest -type f -print0 |
 			LC_ALL=C sort -z | xargs -0 sha256sum)
 		[ -d "$selftests" ] && (cd "$selftests" && find . -type f -print0 |
+			LC_ALL=C sort -z | xargs -0r sha256sum)
+		[ -d "$modules" ] && (cd "$modules" && find . -name '*.ko' -print0 |
 			LC_ALL=C sort -z | xargs -0r sha256sum)
 		true
 	} | sha256sum | cut -d' ' -f1
@@ -66,6 +70,10 @@ populate() {
 	cp "$top"/scripts/guest/*.sh "$root/kx/"
 	if [ -d "$selftests" ]; then
 		cp -r "$selftests" "$root/kx/selftests"
+	fi
+	if [ -d "$modules" ]; then
+		mkdir -p "$root/kx/modules"
+		cp "$modules"/*.ko "$root/kx/modules/"
 	fi
 }
 

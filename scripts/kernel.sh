@@ -88,7 +88,8 @@ if [ "$(cat "$obj/.kx-config" 2>/dev/null)" != "$config_digest" ] ||
 fi
 say "building bzImage (log: ${log#"$top"/})"
 start=$SECONDS
-if ! kmake bzImage 2>&1 | tee "$log" | progress >&2; then
+# "modules" too: it writes Module.symvers, which the test module builds against.
+if ! kmake bzImage modules 2>&1 | tee "$log" | progress >&2; then
 	grep -E 'error|Error' "$log" | tail -20 >&2 || true
 	say "build failed"
 	exit 1

@@ -9,9 +9,10 @@
 #                       (load limits, crash size), so it runs last;
 #   run-order-disabled  a boot of its own for kexec_load_disabled, which would hide
 #                       the load limits' effect (and they its).
-# Two more programs are built there and are in no list: kexec_load_bench (the guest
-# scenarios bench-load and bench-crash) and kexec_failed_load (the failed-load scenario,
-# which runs it between kexec -l and kexec -e).
+# More programs are built there and are in no list: kexec_load_bench (the guest
+# scenarios bench-load and bench-crash), kexec_failed_load (the failed-load scenario,
+# which runs it between kexec -l and kexec -e) and kexec_failed_crash_load (the
+# kdump-reload scenario, between kexec -p and the crash).
 # Prints the output directory. make's own timestamps decide what is rebuilt; the kx tree
 # keeps the mtime of every file whose content did not change.
 set -euo pipefail
@@ -19,7 +20,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${KX_BUILD:-$top/build}
 out=$build/selftests/kexec
-programs=(kexec_load_test kexec_policy_test kexec_load_bench kexec_failed_load)
+programs=(kexec_load_test kexec_policy_test kexec_load_bench kexec_failed_load
+	kexec_failed_crash_load)
 
 say() { echo "selftests.sh: $*" >&2; }
 

@@ -151,32 +151,33 @@ int kexec_image_post_load_cleanup_default(struct kimage *image);
  * @image:	the image being built
  * @buffer:	the bytes to place
  * @bufsz:	their number
- * @mem:	where they went (out), or a fixed address (in)
  * @memsz:	size of the place, @bufsz rounded up and zero filled
- * @buf_align:	alignment the place needs
  * @buf_min:	lowest address allowed
  * @buf_max:	highest address allowed
+ * @buf_align:	alignment the place needs
  * @top_down:	search from @buf_max downwards
+ * @mem:	where the buffer went (out), or a fixed address (in)
  */
 struct kexec_buf {
 	struct kimage *image;
 	void *buffer;
 	unsigned long bufsz;
-	unsigned long mem;
 	unsigned long memsz;
-	unsigned long buf_align;
 	unsigned long buf_min;
 	unsigned long buf_max;
+	unsigned long buf_align;
 	bool top_down;
+	unsigned long mem;
 };
 
+/* Placing buffers, then the purgatory and its variables. */
+int kexec_add_buffer(struct kexec_buf *kbuf);
+int kexec_locate_mem_hole(struct kexec_buf *kbuf);
 int kexec_load_purgatory(struct kimage *image, struct kexec_buf *kbuf);
+void *kexec_purgatory_get_symbol_addr(struct kimage *image, const char *name);
 int kexec_purgatory_get_set_symbol(struct kimage *image, const char *name,
 				   void *buf, unsigned int size,
 				   bool get_value);
-void *kexec_purgatory_get_symbol_addr(struct kimage *image, const char *name);
-int kexec_add_buffer(struct kexec_buf *kbuf);
-int kexec_locate_mem_hole(struct kexec_buf *kbuf);
 #if defined(CONFIG_KEXEC_SIG) && defined(CONFIG_SIGNED_PE_FILE_VERIFICATION)
 int kexec_kernel_verify_pe_sig(const char *kernel, unsigned long kernel_len);
 #endif

@@ -1,21 +1,53 @@
 # kdump: arm a crash kernel with kexec -p, write a marker to the kernel log, crash. The
 # crash kernel writes the dump (makedumpfile's flattened format) to /dev/vda; the host
 # reads the crashed kernel's log out of it and looks for the marker.
+# kx.crash= says how the kernel crashes (the kdump-* scenarios set it):
+#   sysrq           echo c >/proc/sysrq-trigger (the default)
+#   oops-kthread    an oops in a kernel thread; the command line has oops=panic
+#   panic-all-cpus  every CPU calls panic() at the same moment
+#   write-region    every page of the crash region is written over first, then a panic
+# The last three come from the test module (tools/testing/selftests/kexec/test_modules).
 run() {
 	[ "$(arg phase)" = capture ] && capture
-	local marker
 	take_initrd
 	[ "$(cat /sys/kernel/kexec_crash_size)" -gt 0 ] || fail "no crashkernel= region"
 	expect_loaded kexec_crash_loaded 0 "at boot"
+	arm_and_mark
+	broken skip-kexec && finish
+	crash "$(arg crash sysrq)"
+}
+
+# Load the crash kernel, then write the marker the host looks for in the dump.
+arm_and_mark() {
+	local marker
 	load_next -p -- kx.phase=capture nr_cpus=1 reset_devices irqpoll ||
 		fail "kexec -p failed"
 	expect_loaded kexec_crash_loaded 1 "after kexec -p"
 	marker=KX-MARKER-$(nonce)
 	echo "$marker" >/dev/kmsg
 	say "kdump marker $marker"
-	broken skip-kexec && finish
-	echo c >/proc/sysrq-trigger
-	fail "still running after the sysrq crash"
+}
+
+# crash HOW: does not return while a crash kernel is armed.
+crash() {
+	local module=/kx/modules/kexec_crash_test.ko region
+	say "kdump crash $1"
+	case $1 in
+	sysrq) echo c >/proc/sysrq-trigger ;;
+	oops-kthread | panic-all-cpus) insmod "$module" action="$1" ;;
+	write-region)
+		region=$(sed -n 's/^ *\([0-9a-f]*\)-\([0-9a-f]*\) : Crash kernel$/\1 \2/p' /proc/iomem)
+		[ -n "$region" ] || fail "no Crash kernel in /proc/iomem"
+		# shellcheck disable=SC2086 # start and end
+		set -- $region
+		insmod "$module" action=write-region region_start="0x$1" \
+			region_size="$((0x$2 - 0x$1 + 1))"
+		;;
+	*) fail "unknown kx.crash=$1" ;;
+	esac
+	# The oops and the panics run in kernel threads: give them time to happen.
+	sleep 10
+	fail "still running 10 s after the crash ($1)"
 }
 
 capture() {

@@ -337,9 +337,11 @@ int arch_kexec_apply_relocations_add(struct purgatory_info *pi,
  */
 int arch_kimage_file_post_load_cleanup(struct kimage *image)
 {
-	vfree(image->elf_headers);
+	void *headers = image->elf_headers;
+
 	image->elf_headers = NULL;
 	image->elf_headers_sz = 0;
+	vfree(headers);
 	return kexec_image_post_load_cleanup_default(image);
 }
 #endif /* CONFIG_KEXEC_FILE */
@@ -392,22 +394,28 @@ void arch_kexec_unprotect_crashkres(void)
 }
 #endif /* CONFIG_CRASH_DUMP */
 
+/* With SME the next kernel starts unencrypted, so it must find its pages plain. */
+static int kexec_sme_set_plain(void *vaddr, unsigned int pages, bool plain)
+{
+	unsigned long addr = (unsigned long)vaddr;
+
+	if (!cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT))
+		return 0;
+	return plain ? set_memory_decrypted(addr, pages) :
+		       set_memory_encrypted(addr, pages);
+}
+
 /**
  * arch_kexec_post_alloc_pages - prepare pages given to a kexec image
  * @vaddr: their kernel address
  * @pages: their number
  * @gfp: how they were allocated
  *
- * The next kernel starts with memory encryption off, so with SME the image
- * must be written unencrypted.
- *
- * Return: 0 or what set_memory_decrypted() returns.
+ * Return: 0, or the error of mapping them unencrypted.
  */
 int arch_kexec_post_alloc_pages(void *vaddr, unsigned int pages, gfp_t gfp)
 {
-	if (!cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT))
-		return 0;
-	return set_memory_decrypted((unsigned long)vaddr, pages);
+	return kexec_sme_set_plain(vaddr, pages, true);
 }
 
 /**
@@ -417,7 +425,5 @@ int arch_kexec_post_alloc_pages(void *vaddr, unsigned int pages, gfp_t gfp)
  */
 void arch_kexec_pre_free_pages(void *vaddr, unsigned int pages)
 {
-	if (!cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT))
-		return;
-	set_memory_encrypted((unsigned long)vaddr, pages);
+	kexec_sme_set_plain(vaddr, pages, false);
 }

@@ -119,17 +119,18 @@ static inline void crash_setup_regs(struct pt_regs *newregs,
 	newregs->ip = _THIS_IP_;
 }
 
-/* Pages given to a kexec image are mapped decrypted under SME. */
+/*
+ * Hooks the generic code calls where defined: pages of an image are mapped
+ * unencrypted under SME, and the loaded crash image is read-only.
+ */
 int arch_kexec_post_alloc_pages(void *vaddr, unsigned int pages, gfp_t gfp);
-#define arch_kexec_post_alloc_pages arch_kexec_post_alloc_pages
 void arch_kexec_pre_free_pages(void *vaddr, unsigned int pages);
-#define arch_kexec_pre_free_pages arch_kexec_pre_free_pages
-
-/* The loaded crash image is read-only between loads. */
 void arch_kexec_protect_crashkres(void);
-#define arch_kexec_protect_crashkres arch_kexec_protect_crashkres
 void arch_kexec_unprotect_crashkres(void);
-#define arch_kexec_unprotect_crashkres arch_kexec_unprotect_crashkres
+#define arch_kexec_post_alloc_pages	arch_kexec_post_alloc_pages
+#define arch_kexec_pre_free_pages	arch_kexec_pre_free_pages
+#define arch_kexec_protect_crashkres	arch_kexec_protect_crashkres
+#define arch_kexec_unprotect_crashkres	arch_kexec_unprotect_crashkres
 
 #ifdef CONFIG_KEXEC_FILE
 struct purgatory_info;
@@ -137,20 +138,21 @@ int arch_kexec_apply_relocations_add(struct purgatory_info *pi,
 				     struct elf_shdr *section,
 				     const struct elf_shdr *relsec,
 				     const struct elf_shdr *symtab);
-#define arch_kexec_apply_relocations_add arch_kexec_apply_relocations_add
 int arch_kimage_file_post_load_cleanup(struct kimage *image);
-#define arch_kimage_file_post_load_cleanup arch_kimage_file_post_load_cleanup
+#define arch_kexec_apply_relocations_add	arch_kexec_apply_relocations_add
+#define arch_kimage_file_post_load_cleanup	arch_kimage_file_post_load_cleanup
 #endif
 
 void kdump_nmi_shootdown_cpus(void);
 
 #ifdef CONFIG_CRASH_HOTPLUG
+/* arch/x86/kernel/crash.c rewrites the crash image's elfcorehdr in place. */
 void arch_crash_handle_hotplug_event(struct kimage *image, void *arg);
-#define arch_crash_handle_hotplug_event arch_crash_handle_hotplug_event
 int arch_crash_hotplug_support(struct kimage *image, unsigned long kexec_flags);
-#define arch_crash_hotplug_support arch_crash_hotplug_support
 unsigned int arch_crash_get_elfcorehdr_size(void);
-#define crash_get_elfcorehdr_size arch_crash_get_elfcorehdr_size
+#define arch_crash_handle_hotplug_event	arch_crash_handle_hotplug_event
+#define arch_crash_hotplug_support	arch_crash_hotplug_support
+#define crash_get_elfcorehdr_size	arch_crash_get_elfcorehdr_size
 #endif
 
 #endif /* !__ASSEMBLY__ */

@@ -401,18 +401,6 @@ TEST_F(kexec, touching_segments_accepted)
  * The guest names the kernel under test in KX_IMPL: the errno a load
  * outside RAM must fail with there, 0 for "it loads".
  */
-static bool testing_ours(struct __test_metadata *_metadata)
-{
-	const char *impl = getenv("KX_IMPL");
-	bool kx;
-
-	ASSERT_NE(NULL, impl) TH_LOG("KX_IMPL unset: kx or upstream?");
-	kx = !strcmp(impl, "kx");
-	ASSERT_TRUE(kx || !strcmp(impl, "upstream"))
-		TH_LOG("KX_IMPL=%s: neither kx nor upstream", impl);
-	return kx;
-}
-
 static int outside_ram_errno(struct __test_metadata *_metadata)
 {
 	return testing_ours(_metadata) ? EADDRNOTAVAIL : 0;

@@ -480,4 +480,17 @@ static inline void kx_expect_loads(struct __test_metadata *_metadata,
 	kx_expect_loads(_metadata, __LINE__, &(const struct kx_case) \
 			{ #segs, 0, nr, segs, flags }, entry)
 
+/* Which implementation runs: the guest sets KX_IMPL from kx.impl=. */
+static inline bool testing_ours(struct __test_metadata *_metadata)
+{
+	const char *impl = getenv("KX_IMPL");
+	bool kx;
+
+	ASSERT_NE(NULL, impl) TH_LOG("KX_IMPL unset: kx or upstream?");
+	kx = !strcmp(impl, "kx");
+	ASSERT_TRUE(kx || !strcmp(impl, "upstream"))
+		TH_LOG("KX_IMPL=%s: neither kx nor upstream", impl);
+	return kx;
+}
+
 #endif /* KEXEC_UTIL_H */

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# usage: scripts/test-module.sh kx|upstream
+#
+# Builds the kdump scenarios' test module (tools/testing/selftests/kexec/test_modules)
+# against one implementation's kernel build, in build/<impl>/test_modules, and prints the
+# path of the .ko. Run after scripts/kernel.sh; kbuild's own timestamps decide what is
+# rebuilt.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${KX_BUILD:-$top/build}
+impl=${1:-}
+
+case "$impl" in
+kx | upstream) ;;
+*) echo "usage: scripts/test-module.sh kx|upstream" >&2; exit 2 ;;
+esac
+say() { echo "test-module.sh[$impl]: $*" >&2; }
+
+obj=$build/$impl/linux/obj
+src=$top/tools/testing/selftests/kexec/test_modules
+out=$build/$impl/test_modules
+[ -f "$obj/Module.symvers" ] || { say "no $obj/Module.symvers (run: scripts/kernel.sh $impl)"; exit 1; }
+
+# Called from make check, the outer make's variables would leak into kbuild.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
+
+# kbuild writes next to the sources: build from a copy that keeps unchanged files' mtimes.
+mkdir -p "$out"
+rsync -c -t "$src"/*.c "$src"/Makefile "$out"/
+make -s -C "$obj" ARCH=x86_64 CC="ccache gcc" M="$out" modules >&2
+echo "$out/kexec_crash_test.ko"
