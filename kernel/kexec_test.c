@@ -170,10 +170,32 @@ static void read_entry_list(struct kimage *image, const u8 *buf,
 	}
 }
 
-/* Three list pages' worth of pages, the last one half filled from @buf. */
+struct ram_hole {
+	unsigned long size;
+	unsigned long start;
+};
+
+/* walk_system_ram_res() callback: the first range of System RAM that fits. */
+static int find_ram_hole(struct resource *res, void *arg)
+{
+	struct ram_hole *hole = arg;
+	unsigned long start = PAGE_ALIGN(res->start);
+
+	if (start + hole->size - 1 > res->end)
+		return 0;
+	hole->start = start;
+	return 1;
+}
+
+/*
+ * Three list pages' worth of pages, the last one half filled from @buf, bound
+ * for System RAM (a crash kernel has little of it, and not at fixed places);
+ * nothing is copied there, as the image is never booted.
+ */
 static void load_builds_entry_list(struct kunit *test)
 {
 	unsigned long pages = 3 * (PG / sizeof(kimage_entry_t)) + 7;
+	struct ram_hole hole = {};
 	struct list_check c = {};
 	struct kimage *image;
 	u8 *buf;
@@ -188,8 +210,9 @@ static void load_builds_entry_list(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, image);
 	image->file_mode = 1;
 	image->nr_segments = 1;
-	/* 16 MiB: RAM on every x86_64 machine; nothing is ever copied there. */
-	image->segment[0] = seg(SZ_16M, pages * PG, pages * PG - PG / 2);
+	hole.size = pages * PG;
+	KUNIT_ASSERT_EQ(test, 1, walk_system_ram_res(0, -1, &hole, find_ram_hole));
+	image->segment[0] = seg(hole.start, pages * PG, pages * PG - PG / 2);
 	image->segment[0].kbuf = buf;
 	KUNIT_ASSERT_EQ(test, 0, sanity_check_segment_list(image));
 	KUNIT_ASSERT_EQ(test, 0, kimage_load_segment(image, &image->segment[0]));
