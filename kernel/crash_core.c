@@ -50,19 +50,16 @@ note_buf_t __percpu *crash_notes;
 int kimage_crash_copy_vmcoreinfo(struct kimage *image)
 {
 	struct page *page;
-	void *copy;
 
 	if (image->type != KEXEC_TYPE_CRASH)
 		return 0;
 
 	page = kimage_alloc_control_pages(image, 0);
-	if (!page)
+	image->vmcoreinfo_data_copy = page ? vmap(&page, 1, VM_MAP, PAGE_KERNEL) :
+					     NULL;
+	if (!image->vmcoreinfo_data_copy)
 		return -ENOMEM;
-	copy = vmap(&page, 1, VM_MAP, PAGE_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	image->vmcoreinfo_data_copy = copy;
-	crash_update_vmcoreinfo_safecopy(copy);
+	crash_update_vmcoreinfo_safecopy(image->vmcoreinfo_data_copy);
 	return 0;
 }
 
@@ -76,9 +73,10 @@ int kimage_crash_copy_vmcoreinfo(struct kimage *image)
  */
 int kexec_should_crash(struct task_struct *p)
 {
-	if (crash_kexec_post_notifiers)
-		return 0;
-	return panic_on_oops || in_interrupt() || !p->pid || is_global_init(p);
+	bool fatal = panic_on_oops || in_interrupt() || !p->pid ||
+		     is_global_init(p);
+
+	return fatal && !crash_kexec_post_notifiers;
 }
 
 /**

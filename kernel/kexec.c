@@ -33,6 +33,17 @@ static struct kimage **kexec_slot(unsigned long flags)
 	return kexec_is_crash(flags) ? &kexec_crash_image : &kexec_image;
 }
 
+/* A crash image must start inside the region it is loaded into. */
+static bool kexec_crash_entry_ok(unsigned long entry)
+{
+#ifdef CONFIG_CRASH_DUMP
+	return entry >= phys_to_boot_phys(crashk_res.start) &&
+	       entry <= phys_to_boot_phys(crashk_res.end);
+#else
+	return false;
+#endif
+}
+
 /* Build an image around copies of the segments and check it; nothing loaded. */
 static int kimage_create(struct kimage **out, unsigned long entry,
 			 unsigned long nr_segments,
@@ -42,19 +53,15 @@ static int kimage_create(struct kimage **out, unsigned long entry,
 	struct kimage *image;
 	int err;
 
-#ifdef CONFIG_CRASH_DUMP
-	if (kexec_is_crash(flags) &&
-	    (entry < phys_to_boot_phys(crashk_res.start) ||
-	     entry > phys_to_boot_phys(crashk_res.end)))
+	if (kexec_is_crash(flags) && !kexec_crash_entry_ok(entry))
 		return -EADDRNOTAVAIL;
-#endif
 
 	image = do_kimage_alloc_init();
 	if (!image)
 		return -ENOMEM;
-	image->start = entry;
-	image->nr_segments = nr_segments;
 	memcpy(image->segment, segments, nr_segments * sizeof(*segments));
+	image->nr_segments = nr_segments;
+	image->start = entry;
 	image->preserve_context = !!(flags & KEXEC_PRESERVE_CONTEXT);
 #ifdef CONFIG_CRASH_DUMP
 	if (kexec_is_crash(flags)) {

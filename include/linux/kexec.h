@@ -114,24 +114,16 @@ struct purgatory_info {
 	void *purgatory_buf;		/* relocated copy, freed after load */
 };
 
-typedef int (kexec_probe_t)(const char *kernel_buf, unsigned long kernel_size);
-typedef void *(kexec_load_t)(struct kimage *image, char *kernel_buf,
-			     unsigned long kernel_len, char *initrd,
-			     unsigned long initrd_len, char *cmdline,
-			     unsigned long cmdline_len);
-typedef int (kexec_cleanup_t)(void *loader_data);
-#ifdef CONFIG_KEXEC_SIG
-typedef int (kexec_verify_sig_t)(const char *kernel_buf,
-				 unsigned long kernel_len);
-#endif
-
 /* One kernel image format kexec_file_load() understands. */
 struct kexec_file_ops {
-	kexec_probe_t *probe;
-	kexec_load_t *load;
-	kexec_cleanup_t *cleanup;
+	int (*probe)(const char *kernel_buf, unsigned long kernel_size);
+	void *(*load)(struct kimage *image, char *kernel_buf,
+		      unsigned long kernel_len, char *initrd,
+		      unsigned long initrd_len, char *cmdline,
+		      unsigned long cmdline_len);
+	int (*cleanup)(void *loader_data);
 #ifdef CONFIG_KEXEC_SIG
-	kexec_verify_sig_t *verify_sig;
+	int (*verify_sig)(const char *kernel_buf, unsigned long kernel_len);
 #endif
 };
 
@@ -309,15 +301,16 @@ struct kimage {
 #endif
 
 #ifdef CONFIG_KEXEC_FILE
-	void *kernel_buf;
-	unsigned long kernel_buf_len;
-	void *initrd_buf;
-	unsigned long initrd_buf_len;
-	char *cmdline_buf;
-	unsigned long cmdline_buf_len;
+	/* The image format's loader, and the files it was given. */
 	const struct kexec_file_ops *fops;
 	void *image_loader_data;
 	struct purgatory_info purgatory_info;
+	void *kernel_buf;
+	void *initrd_buf;
+	char *cmdline_buf;
+	unsigned long kernel_buf_len;
+	unsigned long initrd_buf_len;
+	unsigned long cmdline_buf_len;
 #endif
 
 #ifdef CONFIG_CRASH_HOTPLUG

@@ -70,9 +70,17 @@ void crash_smp_send_stop(void)
 }
 #endif
 
-/* Interrupt controllers and timers as the crash kernel expects to find them. */
-static void crash_quiesce_interrupts(void)
+/*
+ * Ours is the only CPU left running: tracing and VMX or SVM go off, and the
+ * interrupt controllers and timers back to what the crash kernel boots with.
+ */
+static void crash_quiesce_this_cpu(void)
 {
+	cpu_emergency_stop_pt();
+	cpu_emergency_disable_virtualization();
+#ifdef CONFIG_HPET_TIMER
+	hpet_disable();
+#endif
 #ifdef CONFIG_X86_IO_APIC
 	/* A CPU stopped while holding ioapic_lock must not block us. */
 	ioapic_zap_locks();
@@ -80,9 +88,6 @@ static void crash_quiesce_interrupts(void)
 #endif
 	lapic_shutdown();
 	restore_boot_irq_mode();
-#ifdef CONFIG_HPET_TIMER
-	hpet_disable();
-#endif
 }
 
 /**
@@ -95,10 +100,7 @@ void native_machine_crash_shutdown(struct pt_regs *regs)
 {
 	local_irq_disable();
 	crash_smp_send_stop();
-	/* Ours is the only CPU left: VMX or SVM and tracing go off here too. */
-	cpu_emergency_disable_virtualization();
-	cpu_emergency_stop_pt();
-	crash_quiesce_interrupts();
+	crash_quiesce_this_cpu();
 	/*
 	 * Confidential guests: with the other CPUs stopped, no conversion
 	 * between shared and private memory can be in flight any more.
