@@ -64,6 +64,21 @@ int kimage_crash_copy_vmcoreinfo(struct kimage *image)
 }
 
 /**
+ * kimage_crash_free_vmcoreinfo - undo kimage_crash_copy_vmcoreinfo()
+ * @image: the image being freed
+ *
+ * The page itself is a control page of the image, freed with it.
+ */
+void kimage_crash_free_vmcoreinfo(struct kimage *image)
+{
+	if (!image->vmcoreinfo_data_copy)
+		return;
+	crash_update_vmcoreinfo_safecopy(NULL);
+	vunmap(image->vmcoreinfo_data_copy);
+	image->vmcoreinfo_data_copy = NULL;
+}
+
+/**
  * kexec_should_crash - should an oops of @p boot the crash kernel now?
  * @p: the task that oopsed
  *
@@ -321,6 +336,17 @@ static int crash_release_tail(struct resource *res, unsigned long keep)
 	return 0;
 }
 
+/* Move the range of @from, an empty region afterwards, to the empty @to. */
+static void crash_region_move(struct resource *to, struct resource *from)
+{
+	release_resource(from);
+	to->start = from->start;
+	to->end = from->end;
+	from->start = 0;
+	from->end = 0;
+	insert_resource(&iomem_resource, to);
+}
+
 static int crash_shrink_locked(unsigned long new_size)
 {
 	unsigned long low = crash_region_size(&crashk_low_res);
@@ -339,17 +365,10 @@ static int crash_shrink_locked(unsigned long new_size)
 		if (!err)
 			err = crash_release_tail(&crashk_low_res, new_size);
 	}
-	if (err || crashk_res.end || !crashk_low_res.end)
-		return err;
-
 	/* Only the low region is left: it becomes the crash region. */
-	crashk_res.start = crashk_low_res.start;
-	crashk_res.end = crashk_low_res.end;
-	release_resource(&crashk_low_res);
-	crashk_low_res.start = 0;
-	crashk_low_res.end = 0;
-	insert_resource(&iomem_resource, &crashk_res);
-	return 0;
+	if (!err && !crashk_res.end && crashk_low_res.end)
+		crash_region_move(&crashk_res, &crashk_low_res);
+	return err;
 }
 
 /**
@@ -395,18 +414,18 @@ void crash_save_cpu(struct pt_regs *regs, int cpu)
 
 static int __init crash_notes_init(void)
 {
+	size_t size = sizeof(note_buf_t);
+
 	/*
 	 * User space learns one physical address and a size per CPU, so each
 	 * note must not cross a page: align it to its size, rounded up.
 	 */
 	BUILD_BUG_ON(sizeof(note_buf_t) > PAGE_SIZE);
-	crash_notes = __alloc_percpu(sizeof(note_buf_t),
-				     roundup_pow_of_two(sizeof(note_buf_t)));
-	if (!crash_notes) {
-		pr_warn("no memory for the CPU crash notes\n");
-		return -ENOMEM;
-	}
-	return 0;
+	crash_notes = __alloc_percpu(size, roundup_pow_of_two(size));
+	if (crash_notes)
+		return 0;
+	pr_warn("no memory for the CPU crash notes\n");
+	return -ENOMEM;
 }
 subsys_initcall(crash_notes_init);
 

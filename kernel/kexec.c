@@ -220,6 +220,14 @@ SYSCALL_DEFINE4(kexec_load, unsigned long, entry, unsigned long, nr_segments,
 }
 
 #ifdef CONFIG_COMPAT
+/* A 32-bit caller's struct kexec_segment: the ABI of the compat entry. */
+struct compat_kexec_segment {
+	compat_uptr_t buf;
+	compat_size_t bufsz;
+	compat_ulong_t mem;
+	compat_size_t memsz;
+};
+
 COMPAT_SYSCALL_DEFINE4(kexec_load, compat_ulong_t, entry,
 		       compat_ulong_t, nr_segments,
 		       struct compat_kexec_segment __user *, segments,

@@ -39,12 +39,14 @@ struct kimage *kexec_crash_image;
 
 /* No destination: a page for the entry list itself. */
 #define KIMAGE_NO_DEST		(~0UL)
-/* Pages asked of the page allocator at once. */
-#define KIMAGE_BATCH		64
+/* Source pages are taken in blocks of up to 2 MiB (see kimage_alloc_block()). */
+#define KIMAGE_BLOCK_ORDER	min_t(int, 9, MAX_PAGE_ORDER)
 /* Pages copied between two looks for a fatal signal (1 MiB). */
 #define KIMAGE_PAGES_PER_YIELD	256
 
 #define KIMAGE_SOURCE_GFP	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+/* A block is only a shortcut: no reclaim or compaction for one. */
+#define KIMAGE_BLOCK_GFP	((GFP_HIGHUSER & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN)
 
 /* ------------------------------------------------------------------ */
 /* Segment checks. The pure ones take arrays so that KUnit can call them. */
@@ -309,10 +311,19 @@ static unsigned long kimage_page_addr(struct page *page)
 	return page_to_boot_pfn(page) << PAGE_SHIFT;
 }
 
+/* Free @nr consecutive pages of a split block, prepared for the image. */
+static void kimage_free_pages(struct page *first, unsigned int nr)
+{
+	unsigned int i;
+
+	arch_kexec_pre_free_pages(page_address(first), nr);
+	for (i = 0; i < nr; i++)
+		__free_page(nth_page(first, i));
+}
+
 static void kimage_free_image_page(struct page *page)
 {
-	arch_kexec_pre_free_pages(page_address(page), 1);
-	__free_page(page);
+	kimage_free_pages(page, 1);
 }
 
 /**
@@ -338,33 +349,70 @@ static void kimage_release_parked(struct kimage *image)
 	unsigned long pfn;
 
 	xa_for_each(&image->parked_pages, pfn, page)
-		__free_page(page);
+		kimage_free_image_page(page);
 	xa_destroy(&image->parked_pages);
 }
 
+/*
+ * A block of pages, as large as @wanted pages allow up to KIMAGE_BLOCK_ORDER,
+ * split into single pages and prepared for the image: one trip to the page
+ * allocator, and one arch_kexec_post_alloc_pages(), for many pages. A single
+ * page is the last resort, with all the effort the allocator can make.
+ * *@nr says how many pages the block has.
+ */
+static struct page *kimage_alloc_block(unsigned long wanted, unsigned int *nr)
+{
+	int order = min_t(int, KIMAGE_BLOCK_ORDER, ilog2(max(wanted, 1UL)));
+	gfp_t gfp = KIMAGE_BLOCK_GFP;
+	struct page *block;
+
+	for (;; order--) {
+		if (!order)
+			gfp = KIMAGE_SOURCE_GFP;
+		block = alloc_pages(gfp, order);
+		if (block || !order)
+			break;
+	}
+	if (!block)
+		return NULL;
+	split_page(block, order);
+	*nr = 1U << order;
+	if (arch_kexec_post_alloc_pages(page_address(block), *nr, gfp)) {
+		kimage_free_pages(block, *nr);
+		return NULL;
+	}
+	return block;
+}
+
+/* The pages of the current block not handed out yet, and how many are wanted. */
 struct kimage_batch {
-	struct page *page[KIMAGE_BATCH];
+	struct page *block;
 	unsigned int nr;
 	unsigned int next;
+	unsigned long wanted;
 };
 
 static struct page *kimage_batch_take(struct kimage_batch *batch)
 {
 	if (batch->next == batch->nr) {
-		memset(batch->page, 0, sizeof(batch->page));
 		batch->next = 0;
-		batch->nr = alloc_pages_bulk_array(KIMAGE_SOURCE_GFP,
-						   KIMAGE_BATCH, batch->page);
-		if (!batch->nr)
+		batch->nr = 0;
+		batch->block = kimage_alloc_block(batch->wanted, &batch->nr);
+		if (!batch->block)
 			return NULL;
 	}
-	return batch->page[batch->next++];
+	if (batch->wanted)
+		batch->wanted--;
+	return nth_page(batch->block, batch->next++);
 }
 
 static void kimage_batch_release(struct kimage_batch *batch)
 {
-	while (batch->next < batch->nr)
-		__free_page(batch->page[batch->next++]);
+	if (batch->next < batch->nr)
+		kimage_free_pages(nth_page(batch->block, batch->next),
+				  batch->nr - batch->next);
+	batch->next = 0;
+	batch->nr = 0;
 }
 
 /*
@@ -389,9 +437,10 @@ static struct page *kimage_take_page(struct kimage *image,
 
 	for (;;) {
 		unsigned long addr;
+		unsigned int nr;
 		int err;
 
-		page = batch ? kimage_batch_take(batch) : alloc_page(GFP_KERNEL);
+		page = batch ? kimage_batch_take(batch) : kimage_alloc_block(1, &nr);
 		if (!page)
 			return ERR_PTR(-ENOMEM);
 
@@ -405,7 +454,7 @@ static struct page *kimage_take_page(struct kimage *image,
 		err = xa_err(xa_store(&image->parked_pages, addr >> PAGE_SHIFT,
 				      page, GFP_KERNEL));
 		if (err) {
-			__free_page(page);
+			kimage_free_image_page(page);
 			return ERR_PTR(err);
 		}
 	}
@@ -494,12 +543,7 @@ void kimage_free(struct kimage *image)
 	if (!image)
 		return;
 
-#ifdef CONFIG_CRASH_DUMP
-	if (image->vmcoreinfo_data_copy) {
-		crash_update_vmcoreinfo_safecopy(NULL);
-		vunmap(image->vmcoreinfo_data_copy);
-	}
-#endif
+	kimage_crash_free_vmcoreinfo(image);
 	/* Crash images load in place: their data pages are the region's. */
 	kimage_walk_entries(image, image->type == KEXEC_TYPE_CRASH ?
 			    NULL : kimage_free_source, NULL, true);
@@ -655,12 +699,6 @@ static int kimage_load_page(struct kimage *image, struct kimage_batch *batch,
 
 	if (IS_ERR(page))
 		return PTR_ERR(page);
-	err = arch_kexec_post_alloc_pages(page_address(page), 1,
-					  KIMAGE_SOURCE_GFP);
-	if (err) {
-		__free_page(page);
-		return err;
-	}
 	err = kimage_add_entry(image, kimage_page_addr(page) | IND_SOURCE);
 	if (err) {
 		kimage_free_image_page(page);
@@ -673,7 +711,7 @@ static int kimage_load_page(struct kimage *image, struct kimage_batch *batch,
 static int kimage_load_normal_segment(struct kimage *image,
 				      const struct kexec_segment *seg)
 {
-	struct kimage_batch batch = { .nr = 0, .next = 0 };
+	struct kimage_batch batch = { .wanted = seg->memsz >> PAGE_SHIFT };
 	unsigned long off;
 	int err = 0;
 
@@ -842,26 +880,26 @@ static int kexec_budget_handler(const struct ctl_table *table, int write,
 	return err;
 }
 
-#define KEXEC_BUDGET_SYSCTL(name, type) {				\
+#define KEXEC_SYSCTL(name, var, handler, min, max) {			\
 	.procname	= name,						\
-	.data		= &kexec_loads_left[type],			\
+	.data		= &(var),					\
+	.maxlen		= sizeof(int),					\
 	.mode		= 0644,						\
-	.proc_handler	= kexec_budget_handler,				\
+	.proc_handler	= handler,					\
+	.extra1		= min,						\
+	.extra2		= max,						\
 }
 
 static struct ctl_table kexec_sysctls[] = {
-	KEXEC_BUDGET_SYSCTL("kexec_load_limit_reboot", KEXEC_TYPE_DEFAULT),
-	KEXEC_BUDGET_SYSCTL("kexec_load_limit_panic", KEXEC_TYPE_CRASH),
-	{
-		/* Only 1 may be written: once off, loads stay off. */
-		.procname	= "kexec_load_disabled",
-		.data		= &kexec_load_disabled,
-		.maxlen		= sizeof(int),
-		.mode		= 0644,
-		.extra1		= SYSCTL_ONE,
-		.extra2		= SYSCTL_ONE,
-		.proc_handler	= proc_dointvec_minmax,
-	},
+	/* Only 1 may be written: once off, loads stay off. */
+	KEXEC_SYSCTL("kexec_load_disabled", kexec_load_disabled,
+		     proc_dointvec_minmax, SYSCTL_ONE, SYSCTL_ONE),
+	KEXEC_SYSCTL("kexec_load_limit_reboot",
+		     kexec_loads_left[KEXEC_TYPE_DEFAULT], kexec_budget_handler,
+		     NULL, NULL),
+	KEXEC_SYSCTL("kexec_load_limit_panic",
+		     kexec_loads_left[KEXEC_TYPE_CRASH], kexec_budget_handler,
+		     NULL, NULL),
 };
 
 static int __init kexec_sysctls_init(void)

@@ -8,14 +8,24 @@
 
 #include <linux/kexec.h>
 
-struct kimage *do_kimage_alloc_init(void);
+/* Checking an image's segments before anything is taken for them. */
 int sanity_check_segment_list(struct kimage *image);
-void kimage_free_page_list(struct list_head *list);
-void kimage_free(struct kimage *image);
-int kimage_load_segment(struct kimage *image, struct kexec_segment *segment);
-void kimage_terminate(struct kimage *image);
 int kimage_is_destination_range(struct kimage *image,
 				unsigned long start, unsigned long end);
+
+/* An image's life: empty, segments copied in, list ended, freed. */
+struct kimage *do_kimage_alloc_init(void);
+int kimage_load_segment(struct kimage *image, struct kexec_segment *segment);
+void kimage_terminate(struct kimage *image);
+void kimage_free(struct kimage *image);
+void kimage_free_page_list(struct list_head *list);
+
+/* Crash images keep VMCOREINFO in their region (crash_core.c). */
+#ifdef CONFIG_CRASH_DUMP
+void kimage_crash_free_vmcoreinfo(struct kimage *image);
+#else
+static inline void kimage_crash_free_vmcoreinfo(struct kimage *image) { }
+#endif
 
 /* Pure checks on a segment array (no memory map involved), for the tests. */
 int kexec_check_segment_shape(const struct kexec_segment *segs,

@@ -18,14 +18,14 @@
 
 #include <linux/bits.h>
 
+/* Each tag, and its bit number for assembly that tests bits. */
 #define IND_DESTINATION_BIT	0
-#define IND_INDIRECTION_BIT	1
-#define IND_DONE_BIT		2
-#define IND_SOURCE_BIT		3
-
 #define IND_DESTINATION		BIT(IND_DESTINATION_BIT)
+#define IND_INDIRECTION_BIT	1
 #define IND_INDIRECTION		BIT(IND_INDIRECTION_BIT)
+#define IND_DONE_BIT		2
 #define IND_DONE		BIT(IND_DONE_BIT)
+#define IND_SOURCE_BIT		3
 #define IND_SOURCE		BIT(IND_SOURCE_BIT)
 #define IND_FLAGS	(IND_DESTINATION | IND_INDIRECTION | IND_DONE | IND_SOURCE)
 
@@ -66,20 +66,6 @@ extern note_buf_t __percpu *crash_notes;
 #error "asm/kexec.h must define KEXEC_ARCH"
 #endif
 
-#ifndef KEXEC_CONTROL_MEMORY_GFP
-#define KEXEC_CONTROL_MEMORY_GFP	(GFP_KERNEL | __GFP_NORETRY)
-#endif
-#ifndef KEXEC_CRASH_CONTROL_MEMORY_LIMIT
-#define KEXEC_CRASH_CONTROL_MEMORY_LIMIT KEXEC_CONTROL_MEMORY_LIMIT
-#endif
-#ifndef KEXEC_CRASH_MEM_ALIGN
-#define KEXEC_CRASH_MEM_ALIGN		PAGE_SIZE
-#endif
-
-#define KEXEC_CORE_NOTE_NAME		CRASH_CORE_NOTE_NAME
-
-typedef unsigned long kimage_entry_t;
-
 /*
  * A segment as the kernel keeps it. kexec_load() fills @buf with a user
  * pointer, kexec_file_load() fills @kbuf with a kernel one (kimage.file_mode).
@@ -93,16 +79,6 @@ struct kexec_segment {
 	unsigned long mem;
 	size_t memsz;
 };
-
-#ifdef CONFIG_COMPAT
-/* The 32-bit caller's layout of struct kexec_segment. */
-struct compat_kexec_segment {
-	compat_uptr_t buf;
-	compat_size_t bufsz;
-	compat_ulong_t mem;
-	compat_size_t memsz;
-};
-#endif
 
 struct kimage;
 
@@ -127,40 +103,26 @@ struct kexec_file_ops {
 #endif
 };
 
-extern const struct kexec_file_ops * const kexec_file_loaders[];
-
-int kexec_image_probe_default(struct kimage *image, void *buf,
-			      unsigned long buf_len);
-int kexec_image_post_load_cleanup_default(struct kimage *image);
+/*
+ * A buffer kexec_file_load() places in the new image: kexec_add_buffer()
+ * finds it a place of @memsz bytes (the buffer, then zeroes) between
+ * @buf_min and @buf_max, aligned to @buf_align, searching down from the top
+ * if @top_down, and returns it in @mem. A @mem other than
+ * KEXEC_BUF_MEM_UNKNOWN asks for that place.
+ */
+struct kexec_buf {
+	struct kimage *image;
+	void *buffer;
+	unsigned long bufsz, memsz;
+	unsigned long buf_min, buf_max, buf_align;
+	bool top_down;
+	unsigned long mem;
+};
 
 /* kexec_buf.mem value that asks kexec_add_buffer() to find a place. */
 #ifndef KEXEC_BUF_MEM_UNKNOWN
 #define KEXEC_BUF_MEM_UNKNOWN 0
 #endif
-
-/**
- * struct kexec_buf - a buffer kexec_file_load() places in the new image
- * @image:	the image being built
- * @buffer:	the bytes to place
- * @bufsz:	their number
- * @memsz:	size of the place, @bufsz rounded up and zero filled
- * @buf_min:	lowest address allowed
- * @buf_max:	highest address allowed
- * @buf_align:	alignment the place needs
- * @top_down:	search from @buf_max downwards
- * @mem:	where the buffer went (out), or a fixed address (in)
- */
-struct kexec_buf {
-	struct kimage *image;
-	void *buffer;
-	unsigned long bufsz;
-	unsigned long memsz;
-	unsigned long buf_min;
-	unsigned long buf_max;
-	unsigned long buf_align;
-	bool top_down;
-	unsigned long mem;
-};
 
 /* Placing buffers, then the purgatory and its variables. */
 int kexec_add_buffer(struct kexec_buf *kbuf);
@@ -170,53 +132,52 @@ void *kexec_purgatory_get_symbol_addr(struct kimage *image, const char *name);
 int kexec_purgatory_get_set_symbol(struct kimage *image, const char *name,
 				   void *buf, unsigned int size,
 				   bool get_value);
+
+/* The formats an architecture offers, tried in turn by the probe default. */
+int kexec_image_probe_default(struct kimage *image, void *buf,
+			      unsigned long buf_len);
+int kexec_image_post_load_cleanup_default(struct kimage *image);
+extern const struct kexec_file_ops * const kexec_file_loaders[];
 #if defined(CONFIG_KEXEC_SIG) && defined(CONFIG_SIGNED_PE_FILE_VERIFICATION)
 int kexec_kernel_verify_pe_sig(const char *kernel, unsigned long kernel_len);
 #endif
 
 /* Defaults for the hooks an architecture may override. */
 #ifndef arch_kexec_kernel_image_probe
-static inline int arch_kexec_kernel_image_probe(struct kimage *image,
-						void *buf, unsigned long len)
-{
-	return kexec_image_probe_default(image, buf, len);
-}
+#define arch_kexec_kernel_image_probe(image, buf, len) \
+	kexec_image_probe_default(image, buf, len)
 #endif
-
 #ifndef arch_kimage_file_post_load_cleanup
-static inline int arch_kimage_file_post_load_cleanup(struct kimage *image)
-{
-	return kexec_image_post_load_cleanup_default(image);
-}
+#define arch_kimage_file_post_load_cleanup(image) \
+	kexec_image_post_load_cleanup_default(image)
 #endif
-
 #ifndef arch_kexec_locate_mem_hole
-static inline int arch_kexec_locate_mem_hole(struct kexec_buf *kbuf)
-{
-	return kexec_locate_mem_hole(kbuf);
-}
+#define arch_kexec_locate_mem_hole(kbuf)	kexec_locate_mem_hole(kbuf)
 #endif
 
-/* Purgatory relocation: an architecture that has RELA or REL overrides. */
+/* Purgatory relocation: architectures whose purgatory has RELA or REL override. */
+static inline int kexec_purgatory_relocs_unsupported(const char *kind)
+{
+	pr_err("purgatory: %s relocations not supported\n", kind);
+	return -ENOEXEC;
+}
+
 #ifndef arch_kexec_apply_relocations_add
 static inline int arch_kexec_apply_relocations_add(struct purgatory_info *pi,
 						   struct elf_shdr *section,
 						   const struct elf_shdr *relsec,
 						   const struct elf_shdr *symtab)
 {
-	pr_err("purgatory: RELA relocations not supported\n");
-	return -ENOEXEC;
+	return kexec_purgatory_relocs_unsupported("RELA");
 }
 #endif
-
 #ifndef arch_kexec_apply_relocations
 static inline int arch_kexec_apply_relocations(struct purgatory_info *pi,
 					       struct elf_shdr *section,
 					       const struct elf_shdr *relsec,
 					       const struct elf_shdr *symtab)
 {
-	pr_err("purgatory: REL relocations not supported\n");
-	return -ENOEXEC;
+	return kexec_purgatory_relocs_unsupported("REL");
 }
 #endif
 #endif /* CONFIG_KEXEC_FILE */
@@ -238,20 +199,23 @@ void kexec_free_elf_info(struct kexec_elf_info *elf_info);
 int kexec_elf_probe(const char *buf, unsigned long len);
 #endif
 
+/* One word of the entry list: an address and its IND_* tag. */
+typedef unsigned long kimage_entry_t;
+
 #define KEXEC_TYPE_DEFAULT	0
 #define KEXEC_TYPE_CRASH	1
 
 /**
  * struct kimage - a loaded (or loading) kexec image
+ * @start:		physical entry point
+ * @nr_segments:	number of entries in @segment
+ * @segment:		where each piece of the image goes
  * @head:		first word of the entry list (see the top of this file)
  * @entry:		where the next entry goes
  * @last_entry:		last word of the current list page, kept for a link
- * @start:		physical entry point
  * @control_code_page:	page the architecture runs its relocation code from
  * @swap_page:		spare page; kexec_file_load() allocates it, x86 ignores it
  * @vmcoreinfo_data_copy: crash images: VMCOREINFO kept in the crash region
- * @nr_segments:	number of entries in @segment
- * @segment:		where each piece of the image goes
  * @control_pages:	pages kimage_alloc_control_pages() gave out
  * @parked_pages:	pages the allocator handed out at a destination of this
  *			image, indexed by pfn: kept so that the destination can
@@ -269,18 +233,17 @@ int kexec_elf_probe(const char *buf, unsigned long len);
  * The remaining members belong to kexec_file_load(), crash hotplug and IMA.
  */
 struct kimage {
+	unsigned long start;
+	unsigned long nr_segments;
+	struct kexec_segment segment[KEXEC_SEGMENT_MAX];
+
 	kimage_entry_t head;
 	kimage_entry_t *entry;
 	kimage_entry_t *last_entry;
 
-	unsigned long start;
 	struct page *control_code_page;
 	struct page *swap_page;
 	void *vmcoreinfo_data_copy;
-
-	unsigned long nr_segments;
-	struct kexec_segment segment[KEXEC_SEGMENT_MAX];
-
 	struct list_head control_pages;
 	struct xarray parked_pages;
 	unsigned long dest_min;
@@ -313,24 +276,41 @@ struct kimage {
 	unsigned long cmdline_buf_len;
 #endif
 
+	/* The crash image's ELF core header, where kexec_file_load() put it. */
+	unsigned long elf_load_addr;
+	unsigned long elf_headers_sz;
+	void *elf_headers;
+
 #ifdef CONFIG_CRASH_HOTPLUG
-	int hp_action;
+	/* The elfcorehdr segment, which CPU and memory hotplug rewrite. */
 	int elfcorehdr_index;
 	bool elfcorehdr_updated;
+	int hp_action;
 #endif
 
 #ifdef CONFIG_IMA_KEXEC
-	void *ima_buffer;
+	/* The IMA measurement list, handed on to the next kernel. */
 	phys_addr_t ima_buffer_addr;
 	size_t ima_buffer_size;
+	void *ima_buffer;
 	unsigned long ima_segment_index;
 	bool is_ima_segment_index_set;
 #endif
-
-	void *elf_headers;
-	unsigned long elf_headers_sz;
-	unsigned long elf_load_addr;
 };
+
+/* What an architecture may leave to these defaults. */
+#ifndef KEXEC_CRASH_MEM_ALIGN
+#define KEXEC_CRASH_MEM_ALIGN		PAGE_SIZE
+#endif
+#ifndef KEXEC_CRASH_CONTROL_MEMORY_LIMIT
+#define KEXEC_CRASH_CONTROL_MEMORY_LIMIT KEXEC_CONTROL_MEMORY_LIMIT
+#endif
+#ifndef KEXEC_CONTROL_MEMORY_GFP
+#define KEXEC_CONTROL_MEMORY_GFP	(GFP_KERNEL | __GFP_NORETRY)
+#endif
+
+/* The name of the ELF notes the crash kernel reads. */
+#define KEXEC_CORE_NOTE_NAME		CRASH_CORE_NOTE_NAME
 
 /* Provided by the architecture. */
 void machine_kexec(struct kimage *image);
@@ -369,46 +349,39 @@ static inline void kexec_flush_icache_page(struct page *page) { }
 #define KEXEC_FILE_FLAGS	(KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH | \
 				 KEXEC_FILE_NO_INITRAMFS | KEXEC_FILE_DEBUG)
 
+/* kexec_file_load() with KEXEC_FILE_DEBUG logs what it places where. */
+extern bool kexec_file_dbg_print;
+#define kexec_dprintk(fmt, arg...)				\
+	do {							\
+		if (kexec_file_dbg_print)			\
+			pr_info(fmt, ##arg);			\
+	} while (0)
+
 /*
  * Where the booted kernel sees memory at another address than we do, the
  * architecture overrides these; everywhere else they are the identity.
  */
 #ifndef page_to_boot_pfn
-static inline unsigned long page_to_boot_pfn(struct page *page)
-{
-	return page_to_pfn(page);
-}
+#define page_to_boot_pfn(page)		page_to_pfn(page)
 #endif
-
 #ifndef boot_pfn_to_page
-static inline struct page *boot_pfn_to_page(unsigned long boot_pfn)
-{
-	return pfn_to_page(boot_pfn);
-}
+#define boot_pfn_to_page(boot_pfn)	pfn_to_page(boot_pfn)
 #endif
-
 #ifndef phys_to_boot_phys
-static inline unsigned long phys_to_boot_phys(phys_addr_t phys)
-{
-	return phys;
-}
+#define phys_to_boot_phys(phys)		((unsigned long)(phys))
 #endif
-
 #ifndef boot_phys_to_phys
-static inline phys_addr_t boot_phys_to_phys(unsigned long boot_phys)
-{
-	return boot_phys;
-}
+#define boot_phys_to_phys(boot_phys)	((phys_addr_t)(boot_phys))
 #endif
 
 static inline unsigned long virt_to_boot_phys(void *addr)
 {
-	return phys_to_boot_phys(__pa((unsigned long)addr));
+	return phys_to_boot_phys(virt_to_phys(addr));
 }
 
-static inline void *boot_phys_to_virt(unsigned long entry)
+static inline void *boot_phys_to_virt(unsigned long boot_phys)
 {
-	return phys_to_virt(boot_phys_to_phys(entry));
+	return phys_to_virt(boot_phys_to_phys(boot_phys));
 }
 
 #ifndef crash_free_reserved_phys_range
@@ -436,30 +409,25 @@ static inline int arch_kexec_post_alloc_pages(void *vaddr, unsigned int pages,
 static inline void arch_kexec_pre_free_pages(void *vaddr, unsigned int pages) { }
 #endif
 
-/* kexec_file_load() with KEXEC_FILE_DEBUG logs what it places where. */
-extern bool kexec_file_dbg_print;
-#define kexec_dprintk(fmt, arg...)				\
-	do {							\
-		if (kexec_file_dbg_print)			\
-			pr_info(fmt, ##arg);			\
-	} while (0)
-
 #else /* !CONFIG_KEXEC_CORE */
-struct pt_regs;
-struct task_struct;
-struct kimage;
-static inline void __crash_kexec(struct pt_regs *regs) { }
-static inline void crash_kexec(struct pt_regs *regs) { }
-static inline int kexec_should_crash(struct task_struct *p) { return 0; }
+/* Without kexec nothing is ever loaded, in progress, or crashed into. */
+#define kexec_in_progress false
 static inline int kexec_crash_loaded(void) { return 0; }
+
+struct task_struct;
+static inline int kexec_should_crash(struct task_struct *p) { return 0; }
+
+struct pt_regs;
+static inline void crash_kexec(struct pt_regs *regs) { }
+static inline void __crash_kexec(struct pt_regs *regs) { }
+
+struct kimage;
+static inline void kimage_unmap_segment(void *buffer) { }
 static inline void *kimage_map_segment(struct kimage *image, unsigned long addr,
 				       unsigned long size)
 {
 	return NULL;
 }
-
-static inline void kimage_unmap_segment(void *buffer) { }
-#define kexec_in_progress false
 #endif /* CONFIG_KEXEC_CORE */
 
 #ifdef CONFIG_KEXEC_SIG

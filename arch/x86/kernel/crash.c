@@ -70,6 +70,15 @@ void crash_smp_send_stop(void)
 }
 #endif
 
+/* Mask every IO-APIC pin, even where a stopped CPU held ioapic_lock. */
+static void crash_mask_ioapic(void)
+{
+#ifdef CONFIG_X86_IO_APIC
+	ioapic_zap_locks();
+	clear_IO_APIC();
+#endif
+}
+
 /*
  * Ours is the only CPU left running: tracing and VMX or SVM go off, and the
  * interrupt controllers and timers back to what the crash kernel boots with.
@@ -81,11 +90,7 @@ static void crash_quiesce_this_cpu(void)
 #ifdef CONFIG_HPET_TIMER
 	hpet_disable();
 #endif
-#ifdef CONFIG_X86_IO_APIC
-	/* A CPU stopped while holding ioapic_lock must not block us. */
-	ioapic_zap_locks();
-	clear_IO_APIC();
-#endif
+	crash_mask_ioapic();
 	lapic_shutdown();
 	restore_boot_irq_mode();
 }
@@ -302,12 +307,12 @@ int crash_load_segments(struct kimage *image)
 		image->elfcorehdr_index = image->nr_segments;
 #endif
 	err = kexec_add_buffer(&kbuf);
-	if (err)
-		return err;
-	image->elf_load_addr = kbuf.mem;
-	kexec_dprintk("elfcorehdr at 0x%lx, %lu bytes in %lu\n",
-		      image->elf_load_addr, kbuf.bufsz, kbuf.memsz);
-	return 0;
+	if (!err) {
+		image->elf_load_addr = kbuf.mem;
+		kexec_dprintk("elfcorehdr at 0x%lx, %lu bytes in %lu\n",
+			      kbuf.mem, kbuf.bufsz, kbuf.memsz);
+	}
+	return err;
 }
 #endif /* CONFIG_KEXEC_FILE */
 
