@@ -264,7 +264,7 @@ def sha256(path):
 
 
 def boot_scenario(name, impl, kernel, initrd, append="", timeout=120, disk_mib=0,
-                  memory=2048, echo=True):
+                  memory=2048, echo=True, prealloc=False):
     """Boot KERNEL once with kx.scenario=NAME; the console lands in build/IMPL/runs/NAME."""
     directory = BUILD / impl / "runs" / name
     directory.mkdir(parents=True, exist_ok=True)
@@ -277,7 +277,8 @@ def boot_scenario(name, impl, kernel, initrd, append="", timeout=120, disk_mib=0
     append = " ".join(filter(None, [
         f"kx.scenario={name}", f"kx.impl={impl}", f"kx.sum={sha256(initrd)}", append]))
     show = (lambda line: print(f"   {line}", flush=True)) if echo else None
-    boot = qemu.Boot(qemu.qemu_command(kernel, initrd, append, disk, memory),
+    boot = qemu.Boot(qemu.qemu_command(kernel, initrd, append, disk, memory,
+                                       prealloc=prealloc),
                      directory / "console.log", echo=show).run(timeout)
     return Run(name, boot, directory, timeout)
 

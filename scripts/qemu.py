@@ -20,11 +20,14 @@ import time
 BASE_APPEND = "console=ttyS0 quiet panic=-1 retain_initrd"
 
 
-def qemu_command(kernel, initrd, append, disk=None, memory=2048, cpus=2):
-    """The QEMU command line for one boot; guests power off (or panic) to exit."""
+def qemu_command(kernel, initrd, append, disk=None, memory=2048, cpus=2, prealloc=False):
+    """The QEMU command line for one boot; guests power off (or panic) to exit.
+
+    PREALLOC backs all guest memory on the host before the boot, so that no guest
+    write pays for a host page fault (benchmarks want that; tests do not need it)."""
     cmd = [
         "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
-        "-smp", str(cpus), "-m", str(memory),
+        "-smp", str(cpus), "-m", str(memory), *(["-mem-prealloc"] if prealloc else []),
         "-nodefaults", "-display", "none", "-monitor", "none", "-no-reboot",
         "-serial", "stdio",
         "-kernel", kernel, "-initrd", initrd,
