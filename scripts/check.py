@@ -229,6 +229,10 @@ SCENARIOS = {
     "kdump": Scenario("crashkernel=256M", 180, verify_kdump, disk_mib=512),
     "kdump-oops": Scenario("crashkernel=256M oops=panic kx.crash=oops-kthread", 180,
                            verify_kdump, disk_mib=512),
+    # panic() runs its notifiers, stops the other CPUs, then boots the crash kernel;
+    # the oops path leaves it to panic().
+    "kdump-notifiers": Scenario("crashkernel=256M oops=panic crash_kexec_post_notifiers "
+                                "kx.crash=oops-kthread", 180, verify_kdump, disk_mib=512),
     "kdump-smp": Scenario("crashkernel=256M kx.crash=panic-all-cpus", 180, verify_kdump,
                           disk_mib=512),
     "kdump-protect": Scenario("crashkernel=256M kx.crash=write-region", 180,
