@@ -97,19 +97,19 @@ static inline void crash_setup_regs(struct pt_regs *newregs,
 		     "mov %%rdi, %5\n\t"
 		     "mov %%rbp, %6\n\t"
 		     "mov %%rsp, %7\n\t"
+		     "mov %%r8, %8\n\t"
+		     "mov %%r9, %9\n\t"
+		     "mov %%r10, %10\n\t"
+		     "mov %%r11, %11\n\t"
+		     "mov %%r12, %12\n\t"
+		     "mov %%r13, %13\n\t"
+		     "mov %%r14, %14\n\t"
+		     "mov %%r15, %15\n\t"
 		     : "=m" (newregs->ax), "=m" (newregs->bx),
 		       "=m" (newregs->cx), "=m" (newregs->dx),
 		       "=m" (newregs->si), "=m" (newregs->di),
-		       "=m" (newregs->bp), "=m" (newregs->sp));
-	asm volatile("mov %%r8, %0\n\t"
-		     "mov %%r9, %1\n\t"
-		     "mov %%r10, %2\n\t"
-		     "mov %%r11, %3\n\t"
-		     "mov %%r12, %4\n\t"
-		     "mov %%r13, %5\n\t"
-		     "mov %%r14, %6\n\t"
-		     "mov %%r15, %7\n\t"
-		     : "=m" (newregs->r8), "=m" (newregs->r9),
+		       "=m" (newregs->bp), "=m" (newregs->sp),
+		       "=m" (newregs->r8), "=m" (newregs->r9),
 		       "=m" (newregs->r10), "=m" (newregs->r11),
 		       "=m" (newregs->r12), "=m" (newregs->r13),
 		       "=m" (newregs->r14), "=m" (newregs->r15));
