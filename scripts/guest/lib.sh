@@ -60,9 +60,10 @@ expect_loaded() {
 }
 
 # load_next [kexec options...] -- WORDS: kexec -l /boot/bzImage with our initrd and the
-# next command line plus WORDS.
+# next command line plus WORDS. With kx.syscall=file, through kexec_file_load (kexec -s).
 load_next() {
 	local opts=
+	[ "$(arg syscall)" = file ] && opts=-s
 	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
 	shift
 	# shellcheck disable=SC2086 # the options are words
