@@ -20,7 +20,7 @@ run() {
 # Load the crash kernel, then write the marker the host looks for in the dump.
 arm_and_mark() {
 	local marker
-	load_next -p -- kx.phase=capture nr_cpus=1 reset_devices irqpoll ||
+	load_next -p -- kx.phase=capture "kx.cpus=$(nproc)" nr_cpus=1 reset_devices irqpoll ||
 		fail "kexec -p failed"
 	expect_loaded kexec_crash_loaded 1 "after kexec -p"
 	marker=KX-MARKER-$(nonce)
@@ -54,6 +54,9 @@ capture() {
 	[ -r /proc/vmcore ] || fail "no /proc/vmcore in the crash kernel"
 	[ -b /dev/vda ] || fail "no /dev/vda to write the dump to"
 	say "kdump capture: /proc/vmcore is $(stat -c %s /proc/vmcore) bytes"
+	# Every CPU of the crashed kernel left its registers.
+	/kx/selftests/kexec/kexec_vmcore_notes "$(arg cpus)" ||
+		fail "the dump lacks a register note of one of the $(arg cpus) CPUs"
 	makedumpfile -F -c -d 31 /proc/vmcore >/dev/vda 2>/tmp/makedumpfile.err || {
 		tail -5 /tmp/makedumpfile.err
 		fail "makedumpfile failed in the crash kernel"
