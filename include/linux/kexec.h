@@ -67,13 +67,14 @@ extern note_buf_t __percpu *crash_notes;
 #endif
 
 /*
- * A segment as the kernel keeps it. kexec_load() fills @buf with a user
- * pointer, kexec_file_load() fills @kbuf with a kernel one (kimage.file_mode).
+ * A segment as the kernel keeps it, laid out as user space passes it to
+ * kexec_load(), which fills @buf with a user pointer; kexec_file_load() fills
+ * @kbuf with a kernel one instead (kimage.file_mode).
  */
 struct kexec_segment {
 	union {
-		void __user *buf;
 		void *kbuf;
+		void __user *buf;
 	};
 	size_t bufsz;
 	unsigned long mem;

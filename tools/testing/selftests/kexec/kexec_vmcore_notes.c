@@ -13,12 +13,12 @@
  * Prints "KX: vmcore notes=N" and one "KX: vmcore note pid=P ip=X sp=X"
  * line per note; exits 0 if there are CPUS notes, all of them plausible.
  */
-#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/procfs.h>
 #include <sys/reg.h>
+#include <linux/elf.h>
 
 static int read_at(FILE *f, long off, void *buf, size_t len)
 {
@@ -30,8 +30,8 @@ static void scan_notes(const char *p, size_t len, int *notes, int *bad)
 {
 	size_t off = 0;
 
-	while (off + sizeof(Elf64_Nhdr) <= len) {
-		const Elf64_Nhdr *n = (const void *)(p + off);
+	while (off + sizeof(struct elf64_note) <= len) {
+		const struct elf64_note *n = (const void *)(p + off);
 		size_t desc = off + sizeof(*n) + ((n->n_namesz + 3) & ~3UL);
 		const struct elf_prstatus *st = (const void *)(p + desc);
 
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 {
 	FILE *f = fopen("/proc/vmcore", "r");
 	int i, notes = 0, bad = 0;
-	Elf64_Ehdr eh;
+	struct elf64_hdr eh;
 
 	if (argc != 2) {
 		fputs("usage: kexec_vmcore_notes CPUS\n", stderr);
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
+		struct elf64_phdr ph;
 		char *buf;
 
 		if (read_at(f, eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph)))
