@@ -384,25 +384,26 @@ static struct page *kimage_alloc_block(unsigned long wanted, unsigned int *nr)
 	return block;
 }
 
-/* The pages of the current block not handed out yet, and how many are wanted. */
+/* The block of the segment ending at @end, and its pages not handed out yet. */
 struct kimage_batch {
 	struct page *block;
 	unsigned int nr;
 	unsigned int next;
-	unsigned long wanted;
+	unsigned long end;
 };
 
-static struct page *kimage_batch_take(struct kimage_batch *batch)
+/* A page of the batch, for @dest: a new block is sized to what is left. */
+static struct page *kimage_batch_take(struct kimage_batch *batch,
+				      unsigned long dest)
 {
 	if (batch->next == batch->nr) {
 		batch->next = 0;
 		batch->nr = 0;
-		batch->block = kimage_alloc_block(batch->wanted, &batch->nr);
+		batch->block = kimage_alloc_block((batch->end - dest) >> PAGE_SHIFT,
+						  &batch->nr);
 		if (!batch->block)
 			return NULL;
 	}
-	if (batch->wanted)
-		batch->wanted--;
 	return nth_page(batch->block, batch->next++);
 }
 
@@ -440,7 +441,8 @@ static struct page *kimage_take_page(struct kimage *image,
 		unsigned int nr;
 		int err;
 
-		page = batch ? kimage_batch_take(batch) : kimage_alloc_block(1, &nr);
+		page = batch ? kimage_batch_take(batch, dest) :
+			       kimage_alloc_block(1, &nr);
 		if (!page)
 			return ERR_PTR(-ENOMEM);
 
@@ -711,7 +713,7 @@ static int kimage_load_page(struct kimage *image, struct kimage_batch *batch,
 static int kimage_load_normal_segment(struct kimage *image,
 				      const struct kexec_segment *seg)
 {
-	struct kimage_batch batch = { .wanted = seg->memsz >> PAGE_SHIFT };
+	struct kimage_batch batch = { .end = seg->mem + seg->memsz };
 	unsigned long off;
 	int err = 0;
 

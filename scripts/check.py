@@ -227,21 +227,21 @@ SCENARIOS = {
     # kexec_file_load (kexec -s): the kernel lays the image out itself, on our core, with
     # its purgatory relocated by our x86 code; for kdump, the ELF core header and memory
     # map the crash kernel reads are ours too.
-    "chain-file": Scenario("kx.gens={gens} kx.syscall=file", 90, verify_chain),
-    "kdump-file": Scenario("crashkernel=256M kx.syscall=file", 180, verify_kdump,
+    "chain-file": Scenario("kx.script=chain kx.gens={gens} kx.syscall=file", 90, verify_chain),
+    "kdump-file": Scenario("kx.script=kdump crashkernel=256M kx.syscall=file", 180, verify_kdump,
                            disk_mib=512),
     "replace-unload": Scenario("", 120, verify_booted),
     "failed-load": Scenario("", 120, verify_selftests),
     "kdump": Scenario("crashkernel=256M", 180, verify_kdump, disk_mib=512),
-    "kdump-oops": Scenario("crashkernel=256M oops=panic kx.crash=oops-kthread", 180,
+    "kdump-oops": Scenario("kx.script=kdump crashkernel=256M oops=panic kx.crash=oops-kthread", 180,
                            verify_kdump, disk_mib=512),
     # panic() runs its notifiers, stops the other CPUs, then boots the crash kernel;
     # the oops path leaves it to panic().
-    "kdump-notifiers": Scenario("crashkernel=256M oops=panic crash_kexec_post_notifiers "
+    "kdump-notifiers": Scenario("kx.script=kdump crashkernel=256M oops=panic crash_kexec_post_notifiers "
                                 "kx.crash=oops-kthread", 180, verify_kdump, disk_mib=512),
-    "kdump-smp": Scenario("crashkernel=256M kx.crash=panic-all-cpus", 180, verify_kdump,
+    "kdump-smp": Scenario("kx.script=kdump crashkernel=256M kx.crash=panic-all-cpus", 180, verify_kdump,
                           disk_mib=512),
-    "kdump-protect": Scenario("crashkernel=256M kx.crash=write-region", 180,
+    "kdump-protect": Scenario("kx.script=kdump crashkernel=256M kx.crash=write-region", 180,
                               verify_kdump_protect, disk_mib=512),
     "kdump-reload": Scenario("crashkernel=256M", 180, verify_kdump_reload, disk_mib=512),
     "selftests": Scenario("crashkernel=128M", 600, verify_selftests),
