@@ -4,6 +4,7 @@
 #   make check                every test scenario; ends with "N passed, N failed"
 #   make check KX_IMPL=upstream      the same against the unpatched reference kernel
 #   make check SCENARIOS=chain GENS=3   a subset; see README.md for all variables
+#   make check FLAVOUR=debug SCENARIOS=selftests   on the debug kernel (bug detectors)
 #   make bench [QUICK=1] [ROUNDS=N]  both implementations side by side, build/bench/
 
 KX_IMPL   ?= kx
@@ -11,6 +12,7 @@ SCENARIOS ?=
 GENS      ?= 5
 PAD       ?= 0
 KX_APPEND ?=
+FLAVOUR   ?=
 
 IMPLS := kx upstream
 ifeq ($(filter $(KX_IMPL),$(IMPLS)),)
@@ -18,7 +20,7 @@ $(error KX_IMPL must be one of: $(IMPLS) (got '$(KX_IMPL)'))
 endif
 
 CHECK := scripts/check.py --impl $(KX_IMPL) --gens $(GENS) --pad $(PAD) \
-	$(if $(KX_APPEND),--append "$(KX_APPEND)")
+	$(if $(KX_APPEND),--append "$(KX_APPEND)") $(if $(FLAVOUR),--flavour $(FLAVOUR))
 
 .PHONY: all demo deps tree kernel initramfs check bench lint clean distclean help
 
@@ -51,11 +53,12 @@ lint: deps
 	@scripts/lint.sh
 
 help:
-	@sed -n '3,7s/^# \{0,1\}//p' Makefile
+	@sed -n '3,8s/^# \{0,1\}//p' Makefile
 
 # Objects, initramfs images and run logs; the unpacked base tree and ccache stay.
 clean:
-	rm -rf $(foreach impl,$(IMPLS),build/$(impl)/linux/obj build/$(impl)/runs build/$(impl)/initramfs*)
+	rm -rf $(foreach impl,$(IMPLS),build/$(impl)/linux/obj build/$(impl)/linux/obj-* \
+		build/$(impl)/runs build/$(impl)/runs-* build/$(impl)/initramfs*)
 
 distclean:
 	rm -rf build

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Build what is missing, boot each test scenario in QEMU, and report.
 
-usage: scripts/check.py [--impl kx|upstream] [--gens N] [--pad MIB] [--append WORDS]
-                        [--timeout-scale F] [SCENARIO ...]
+usage: scripts/check.py [--impl kx|upstream] [--flavour plain|debug] [--gens N] [--pad MIB]
+                        [--append WORDS] [--timeout-scale F] [SCENARIO ...]
        scripts/check.py --self-test
 
-Each scenario is a fresh boot of the implementation's kernel with the test initramfs. Its
-console is saved in build/<impl>/runs/<scenario>/console.log. The report is a table of
-case, result and time, then one line "N passed, N failed"; the exit status is 1 when any
-case failed, 2 on bad arguments. --self-test checks, offline, how the kunit scenario
-reads sample consoles (scripts/testdata/).
+Each scenario is a fresh boot of the implementation's kernel of one flavour with the test
+initramfs: plain (the test config) or debug (the kernel's bug detectors on top, where any
+report they print fails the run). Without --flavour and without scenarios, every
+scenario's default flavours run; scenarios named without --flavour run plain. A console
+is saved in build/<impl>/runs/<scenario>/console.log (runs-debug/ for the debug flavour).
+The report is a table of case, result and time, then one line "N passed, N failed"; the
+exit status is 1 when any case failed, 2 on bad arguments. --self-test checks, offline,
+how the kunit scenario and the splat judge read sample consoles (scripts/testdata/).
 """
 
 import argparse
@@ -33,6 +36,69 @@ KTAP_LINE = "KX-KTAP: "  # kunit.sh: one line of the kernel log's KTAP
 KUNIT_END = re.compile(r"^KX: kunit end lines=(\d+)")
 KUNIT_FILTER = "kexec*"
 REGION_WRITES = re.compile(r"kexec_crash_test: (\d+) of (\d+) crash region pages took the write")
+
+
+@dataclass
+class Flavour:
+    """A build of the test kernel: what it adds to every boot, and how it is judged."""
+    append: str
+    timeout_scale: float
+    judged: bool  # the splat judge fails any run whose console shows a report
+
+
+FLAVOURS = {
+    "plain": Flavour("", 1.0, False),
+    # quiet keeps KERN_WARNING off the console, and WARN() and lockdep report at that
+    # level; the detectors make everything several times slower under TCG.
+    "debug": Flavour("loglevel=5", 4.0, True),
+}
+
+# What the splat judge looks for, in the order a console line is classified.
+SPLATS = [
+    ("KASAN", re.compile(r"BUG: KASAN: .*")),
+    ("UBSAN", re.compile(r"UBSAN: .*")),
+    ("lockdep", re.compile(r"WARNING: (possible (circular|recursive) locking|inconsistent lock"
+                           r"|bad unlock balance|suspicious RCU usage|held lock freed"
+                           r"|lock held when returning|possible irq lock inversion).*")),
+    ("BUG", re.compile(r"BUG: .*")),
+    ("WARNING", re.compile(r"WARNING: .*")),
+    ("Oops", re.compile(r"(Oops: |general protection fault).*")),
+    ("kmemleak", re.compile(r"unreferenced object 0x.*|kmemleak: .*disabled.*")),
+]
+LEAK_SCAN = re.compile(r"^KX: kmemleak scan: (\d+) unreferenced objects")
+
+
+@dataclass
+class Splat:
+    detector: str
+    quote: str
+
+
+def find_splats(lines, allowed=()):
+    """Every detector report in LINES, quoted by its first two lines; ALLOWED are patterns
+    of reports a scenario causes on purpose (an oops that boots the crash kernel)."""
+    splats = []
+    for i, line in enumerate(lines):
+        for detector, pattern in SPLATS:
+            found = pattern.search(line)
+            if found:
+                if not any(re.search(a, line) for a in allowed):
+                    following = lines[i + 1].strip() if i + 1 < len(lines) else ""
+                    splats.append(Splat(detector, f"{found.group(0).strip()} | {following}"))
+                break
+    return splats
+
+
+def judge_splats(run, allowed=()):
+    """(passed, reason) of the splat judge: no report, and a kmemleak scan that ran."""
+    splats = find_splats(run.boot.lines, allowed)
+    if splats:
+        kinds = sorted({s.detector for s in splats})
+        return False, (f"{len(splats)} report(s) from {', '.join(kinds)}; first: "
+                       f"{splats[0].detector}: {splats[0].quote}")
+    if not any(LEAK_SCAN.match(line) for line in run.boot.lines):
+        return False, "no kmemleak scan reached the console"
+    return True, "no detector report, kmemleak scan clean"
 
 
 @dataclass
@@ -213,6 +279,22 @@ def verify_kunit(run, args):
     return cases
 
 
+def verify_detector(detector):
+    """The detectors scenarios: the run must fail the splat judge, through DETECTOR only."""
+    def verify(run, _args):
+        passed, reason = run.guest_result()
+        if not passed:
+            return False, f"the guest did not commit its bug: {reason}"
+        splats = find_splats(run.boot.lines)
+        kinds = {s.detector for s in splats}
+        if kinds != {detector}:
+            return False, (f"expected a {detector} report and no other, got "
+                           f"{', '.join(sorted(kinds)) or 'none'}"
+                           + (f" (first: {splats[0].quote})" if splats else ""))
+        return True, f"the judge failed it: {detector}: {splats[0].quote}"
+    return verify
+
+
 @dataclass
 class Scenario:
     append: str
@@ -220,7 +302,14 @@ class Scenario:
     verify: object
     disk_mib: int = 0
     default_for: tuple = ("kx", "upstream")  # the implementations it runs for by default
+    flavours: tuple = ("plain",)  # the flavours it runs on by default
+    only: tuple = ("plain", "debug")  # the flavours it can run on at all
+    allowed_splats: tuple = ()  # reports the scenario causes on purpose
+    judged: bool = True  # False: the verdict is about the judge itself
 
+
+# The oops of the kdump-oops scenarios: a NULL dereference in the test module's thread.
+OOPS_ON_PURPOSE = (r"BUG: kernel NULL pointer dereference", r"Oops: ")
 
 SCENARIOS = {
     "chain": Scenario("kx.gens={gens}", 90, verify_chain),
@@ -234,17 +323,18 @@ SCENARIOS = {
     "failed-load": Scenario("", 120, verify_selftests),
     "kdump": Scenario("crashkernel=256M", 180, verify_kdump, disk_mib=512),
     "kdump-oops": Scenario("kx.script=kdump crashkernel=256M oops=panic kx.crash=oops-kthread", 180,
-                           verify_kdump, disk_mib=512),
+                           verify_kdump, disk_mib=512, allowed_splats=OOPS_ON_PURPOSE),
     # panic() runs its notifiers, stops the other CPUs, then boots the crash kernel;
     # the oops path leaves it to panic().
     "kdump-notifiers": Scenario("kx.script=kdump crashkernel=256M oops=panic crash_kexec_post_notifiers "
-                                "kx.crash=oops-kthread", 180, verify_kdump, disk_mib=512),
+                                "kx.crash=oops-kthread", 180, verify_kdump, disk_mib=512,
+                                allowed_splats=OOPS_ON_PURPOSE),
     "kdump-smp": Scenario("kx.script=kdump crashkernel=256M kx.crash=panic-all-cpus", 180, verify_kdump,
                           disk_mib=512),
     "kdump-protect": Scenario("kx.script=kdump crashkernel=256M kx.crash=write-region", 180,
                               verify_kdump_protect, disk_mib=512),
     "kdump-reload": Scenario("crashkernel=256M", 180, verify_kdump_reload, disk_mib=512),
-    "selftests": Scenario("crashkernel=128M", 600, verify_selftests),
+    "selftests": Scenario("crashkernel=128M", 600, verify_selftests, flavours=("plain", "debug")),
     "selftests-disabled": Scenario("crashkernel=128M kx.order=run-order-disabled", 180,
                                    verify_selftests),
     # The KUnit suites test our implementation's internal functions, which upstream's
@@ -253,18 +343,26 @@ SCENARIOS = {
     "kunit": Scenario(f"kunit.filter_glob={KUNIT_FILTER}", 180, verify_kunit,
                       default_for=("kx",)),
 }
+# The judge must be seen to fail: each run commits one bug (the test module) that one
+# detector of the debug flavour must report.
+for _bug, _detector in [("leak", "kmemleak"), ("use-after-free", "KASAN"),
+                        ("lock-inversion", "lockdep")]:
+    SCENARIOS[f"detect-{_bug}"] = Scenario(
+        f"kx.script=detectors kx.bug={_bug}", 120, verify_detector(_detector),
+        flavours=("debug",), only=("debug",), judged=False)
 
 
-def build(impl, pad):
-    """Kernel, selftests and initramfs of IMPL (each rebuilt only when its inputs changed)."""
-    kernel = subprocess.run([TOP / "scripts/kernel.sh", impl], check=True,
+def build(impl, pad, flavour="plain"):
+    """Kernel, selftests and initramfs of IMPL's FLAVOUR (each rebuilt only when its inputs
+    changed)."""
+    kernel = subprocess.run([TOP / "scripts/kernel.sh", impl, flavour], check=True,
                             stdout=subprocess.PIPE, text=True).stdout.split()[-1]
-    subprocess.run([TOP / "scripts/test-module.sh", impl], check=True,
+    subprocess.run([TOP / "scripts/test-module.sh", impl, flavour], check=True,
                    stdout=subprocess.DEVNULL)
     if (TOP / "scripts/selftests.sh").exists():
         subprocess.run([TOP / "scripts/selftests.sh"], check=True, stdout=subprocess.DEVNULL)
-    initrd = subprocess.run([TOP / "scripts/initramfs.sh", impl, str(pad)], check=True,
-                            stdout=subprocess.PIPE, text=True).stdout.split()[-1]
+    initrd = subprocess.run([TOP / "scripts/initramfs.sh", impl, str(pad), flavour],
+                            check=True, stdout=subprocess.PIPE, text=True).stdout.split()[-1]
     return kernel, initrd
 
 
@@ -273,10 +371,15 @@ def sha256(path):
                           text=True).stdout.split()[0]
 
 
+def runs_dir(impl, flavour):
+    return BUILD / impl / ("runs" if flavour == "plain" else f"runs-{flavour}")
+
+
 def boot_scenario(name, impl, kernel, initrd, append="", timeout=120, disk_mib=0,
-                  memory=2048, echo=True, prealloc=False):
-    """Boot KERNEL once with kx.scenario=NAME; the console lands in build/IMPL/runs/NAME."""
-    directory = BUILD / impl / "runs" / name
+                  memory=2048, echo=True, prealloc=False, flavour="plain"):
+    """Boot KERNEL once with kx.scenario=NAME; the console lands in build/IMPL/runs/NAME
+    (runs-FLAVOUR/NAME for another flavour than plain)."""
+    directory = runs_dir(impl, flavour) / name
     directory.mkdir(parents=True, exist_ok=True)
     disk = None
     if disk_mib:
@@ -293,17 +396,27 @@ def boot_scenario(name, impl, kernel, initrd, append="", timeout=120, disk_mib=0
     return Run(name, boot, directory, timeout)
 
 
-def run_scenario(name, args, kernel, initrd):
-    """Boot scenario NAME once and judge it."""
-    spec = SCENARIOS[name]
+def run_scenario(name, flavour, args, kernel, initrd):
+    """Boot scenario NAME once on FLAVOUR and judge it."""
+    spec, kind = SCENARIOS[name], FLAVOURS[flavour]
     chain = name.startswith("chain")
-    timeout = (spec.timeout + (40 * args.gens if chain else 0)) * args.timeout_scale
-    print(f"== {name} ({args.impl})", flush=True)
-    append = " ".join(filter(None, [spec.append.format(gens=args.gens), args.append]))
-    run = boot_scenario(name, args.impl, kernel, initrd, append, timeout, spec.disk_mib)
+    timeout = ((spec.timeout + (40 * args.gens if chain else 0)) * args.timeout_scale
+               * kind.timeout_scale)
+    label = name if flavour == "plain" else f"{flavour}:{name}"
+    print(f"== {label} ({args.impl})", flush=True)
+    append = " ".join(filter(None, [spec.append.format(gens=args.gens), kind.append,
+                                    args.append]))
+    run = boot_scenario(name, args.impl, kernel, initrd, append, timeout, spec.disk_mib,
+                        flavour=flavour)
     verdict = spec.verify(run, args)
     cases = verdict if isinstance(verdict, list) else [
         Case(name, verdict[0], run.boot.seconds, verdict[1])]
+    if kind.judged and spec.judged:
+        passed, reason = judge_splats(run, spec.allowed_splats)
+        cases.append(Case(f"{name} (detectors)", passed, None, reason))
+    if flavour != "plain":
+        for case in cases:
+            case.name = f"{flavour}:{case.name}"
     for case in cases:
         if not case.passed:
             print(f"   FAIL {case.name}: {case.reason}")
@@ -329,6 +442,8 @@ def report(impl, cases):
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--impl", default="kx", choices=["kx", "upstream"])
+    parser.add_argument("--flavour", choices=list(FLAVOURS),
+                        help="the kernel flavour (default: each scenario's own)")
     parser.add_argument("--gens", type=int, default=5, help="chain generations")
     parser.add_argument("--pad", type=int, default=0, help="MiB of padding in the initrd")
     parser.add_argument("--append", default="", help="extra kernel command line words")
@@ -343,12 +458,27 @@ def parse_args():
                      f"(known: {' '.join(SCENARIOS)})")
     if args.gens < 1:
         parser.error("--gens must be at least 1")
-    args.scenarios = args.scenarios or default_scenarios(args.impl)
+    if args.scenarios:
+        flavour = args.flavour or "plain"
+        args.runs = [(name, flavour) for name in args.scenarios]
+        wrong = [name for name in args.scenarios if flavour not in SCENARIOS[name].only]
+        if wrong:
+            parser.error(f"{', '.join(wrong)} run only on the "
+                         f"{' or '.join(SCENARIOS[wrong[0]].only)} flavour (--flavour)")
+    else:
+        args.runs = default_runs(args.impl, args.flavour)
     return args
 
 
-def default_scenarios(impl):
-    return [name for name, spec in SCENARIOS.items() if impl in spec.default_for]
+def default_scenarios(impl, flavour="plain"):
+    return [name for name, spec in SCENARIOS.items()
+            if impl in spec.default_for and flavour in spec.flavours]
+
+
+def default_runs(impl, flavour=None):
+    """(scenario, flavour) pairs: every flavour's defaults, plain first, or one flavour's."""
+    return [(name, kind) for kind in ([flavour] if flavour else FLAVOURS)
+            for name in default_scenarios(impl, kind)]
 
 
 class SelfTest(unittest.TestCase):
@@ -438,7 +568,8 @@ class SelfTest(unittest.TestCase):
         """kunit runs by default on kx only."""
         self.assertIn("kunit", default_scenarios("kx"))
         self.assertNotIn("kunit", default_scenarios("upstream"))
-        self.assertEqual(len(default_scenarios("upstream")), len(SCENARIOS) - 1)
+        plain = [name for name, spec in SCENARIOS.items() if "plain" in spec.flavours]
+        self.assertEqual(len(default_scenarios("upstream")), len(plain) - 1)
 
 
 def self_test():
@@ -451,14 +582,16 @@ def main():
     if args.self_test:
         return self_test()
     qemu.raise_on_signal()
-    try:
-        kernel, initrd = build(args.impl, args.pad)
-    except subprocess.CalledProcessError as err:
-        print(f"check.py: building failed ({err.cmd[0]})", file=sys.stderr)
-        return 1
-    cases = []
-    for name in args.scenarios:
-        cases += run_scenario(name, args, kernel, initrd)
+    cases, built = [], {}
+    for name, flavour in args.runs:
+        if flavour not in built:
+            try:
+                built[flavour] = build(args.impl, args.pad, flavour)
+            except subprocess.CalledProcessError as err:
+                print(f"check.py: building the {flavour} kernel failed ({err.cmd[0]})",
+                      file=sys.stderr)
+                return 1
+        cases += run_scenario(name, flavour, args, *built[flavour])
     return 0 if report(args.impl, cases) else 1
 
 

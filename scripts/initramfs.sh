@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: scripts/initramfs.sh kx|upstream [PAD_MIB]
+# usage: scripts/initramfs.sh kx|upstream [PAD_MIB] [plain|debug]
 #
 # Builds the test guest's initramfs (an uncompressed newc cpio: nothing to inflate under
 # TCG) and prints its path: busybox, Debian's kexec and makedumpfile with the shared
@@ -7,7 +7,8 @@
 # kexecs), the guest scripts from scripts/guest, the selftest binaries in build/selftests
 # and the kdump test module in build/<impl>/test_modules, where built. With PAD_MIB, a
 # second archive of that many MiB of random data (/pad.bin) is appended, to exercise
-# large initrds.
+# large initrds. A flavour other than plain takes that flavour's kernel and test module
+# (scripts/kernel.sh) and writes build/<impl>/initramfs-<flavour>.cpio.
 # Rebuilt only when one of those inputs changed.
 set -euo pipefail
 
@@ -15,22 +16,25 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${KX_BUILD:-$top/build}
 impl=${1:-}
 pad=${2:-0}
+flavour=${3:-plain}
 
 case "$impl" in
 kx | upstream) ;;
-*) echo "usage: scripts/initramfs.sh kx|upstream [PAD_MIB]" >&2; exit 2 ;;
+*) echo "usage: scripts/initramfs.sh kx|upstream [PAD_MIB] [plain|debug]" >&2; exit 2 ;;
 esac
+sfx=
+[ "$flavour" = plain ] || sfx=-$flavour
 case "$pad" in
 '' | *[!0-9]*) echo "initramfs.sh: PAD_MIB must be a number of MiB" >&2; exit 2 ;;
 esac
 say() { echo "initramfs.sh[$impl]: $*" >&2; }
 
-kernel=$build/$impl/linux/obj/arch/x86/boot/bzImage
-out=$build/$impl/initramfs.cpio
+kernel=$build/$impl/linux/obj$sfx/arch/x86/boot/bzImage
+out=$build/$impl/initramfs$sfx.cpio
 selftests=$build/selftests
-modules=$build/$impl/test_modules
+modules=$build/$impl/test_modules$sfx
 programs=(/bin/busybox /sbin/kexec /usr/bin/makedumpfile)
-[ -f "$kernel" ] || { say "no kernel at $kernel (run: scripts/kernel.sh $impl)"; exit 1; }
+[ -f "$kernel" ] || { say "no kernel at $kernel (run: scripts/kernel.sh $impl $flavour)"; exit 1; }
 
 inputs_digest() {
 	{
@@ -83,7 +87,7 @@ pack() {
 }
 
 padded() {
-	local padded=$build/$impl/initramfs-pad$pad.cpio root=$build/pad$pad
+	local padded=$build/$impl/initramfs$sfx-pad$pad.cpio root=$build/pad$pad
 	if [ ! -f "$padded" ] || [ "$padded" -ot "$out" ]; then
 		if [ ! -f "$root/pad.bin" ]; then
 			say "making a $pad MiB pad"
@@ -100,11 +104,12 @@ padded() {
 digest=$(inputs_digest)
 if [ ! -f "$out" ] || [ "$(cat "$out.inputs" 2>/dev/null)" != "$digest" ]; then
 	say "packing $(basename "$out")"
-	root=$build/$impl/initramfs.root
-	rm -rf "$root"
+	# Private names: two harnesses may pack the same image at once.
+	root=$(mktemp -d "$build/$impl/initramfs$sfx.root.XXXXXX")
 	populate "$root"
-	pack "$root" >"$out.tmp"
-	mv "$out.tmp" "$out"
+	pack "$root" >"$root.cpio"
+	mv "$root.cpio" "$out"
+	rm -rf "$root"
 	echo "$digest" >"$out.inputs"
 fi
 if [ "$pad" -gt 0 ]; then

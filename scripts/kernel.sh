@@ -1,28 +1,43 @@
 #!/usr/bin/env bash
-# usage: scripts/kernel.sh kx|upstream
+# usage: scripts/kernel.sh kx|upstream [plain|debug]
 #
 # Configures (tinyconfig + kernel/configs/kexec-qemu.config, and for kx also
 # kernel/configs/kexec-qemu-kx.config: options only our tree has) and builds the bzImage of one
-# implementation in build/<impl>/linux/obj, with ccache. Prints the bzImage path. When the inputs
-# (base version, overlay, patches, config fragment) are those of the last build, kbuild is
+# implementation in build/<impl>/linux/obj, with ccache. A flavour other than plain adds
+# kernel/configs/kexec-<flavour>.config on top and builds in obj-<flavour> beside it (the
+# debug flavour: the kernel's bug detectors). Prints the bzImage path. When the inputs
+# (base version, overlay, patches, config fragments) are those of the last build, kbuild is
 # not run at all.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${KX_BUILD:-$top/build}
 impl=${1:-}
+flavour=${2:-plain}
 fragments=("$top/kernel/configs/kexec-qemu.config")
+usage() { echo "usage: scripts/kernel.sh kx|upstream [plain|debug]" >&2; exit 2; }
 
 case "$impl" in
 kx) fragments+=("$top/kernel/configs/kexec-qemu-kx.config") ;;
 upstream) ;;
-*) echo "usage: scripts/kernel.sh kx|upstream" >&2; exit 2 ;;
+*) usage ;;
 esac
-say() { echo "kernel.sh[$impl]: $*" >&2; }
+case "$flavour" in
+plain) objdir=obj ;;
+*[!a-z0-9]* | '') usage ;;
+*)
+	[ -f "$top/kernel/configs/kexec-$flavour.config" ] || usage
+	fragments+=("$top/kernel/configs/kexec-$flavour.config")
+	objdir=obj-$flavour
+	;;
+esac
+tag=$impl
+[ "$flavour" = plain ] || tag=$impl-$flavour
+say() { echo "kernel.sh[$tag]: $*" >&2; }
 
 src=$("$top/scripts/tree.sh" "$impl")
-obj=$src/obj
-log=$build/$impl/build.log
+obj=$src/$objdir
+log=$build/$impl/build${objdir#obj}.log
 image=$obj/arch/x86/boot/bzImage
 mkdir -p "$obj"
 
@@ -42,7 +57,7 @@ inputs_digest() {
 }
 
 kmake() {
-	make -C "$src" O=obj ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" \
+	make -C "$src" O="$objdir" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" \
 		KBUILD_BUILD_USER=kx KBUILD_BUILD_HOST=qemu \
 		KBUILD_BUILD_TIMESTAMP="2025-01-01" -j"$(nproc)" "$@"
 }
@@ -69,7 +84,7 @@ configure() {
 
 # One progress line every 400 lines of kbuild output.
 progress() {
-	awk -v tag="kernel.sh[$impl]" 'NR % 400 == 0 {
+	awk -v tag="kernel.sh[$tag]" 'NR % 400 == 0 {
 		printf "%s: %d build steps, at %s\n", tag, NR, $NF; fflush() }'
 }
 

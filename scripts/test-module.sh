@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
-# usage: scripts/test-module.sh kx|upstream
+# usage: scripts/test-module.sh kx|upstream [plain|debug]
 #
-# Builds the kdump scenarios' test module (tools/testing/selftests/kexec/test_modules)
-# against one implementation's kernel build, in build/<impl>/test_modules, and prints the
-# path of the .ko. Run after scripts/kernel.sh; kbuild's own timestamps decide what is
+# Builds the test module (tools/testing/selftests/kexec/test_modules) against one
+# implementation's kernel build of a flavour, in build/<impl>/test_modules (plain) or
+# build/<impl>/test_modules-<flavour>, and prints the path of the .ko. Run after scripts/kernel.sh; kbuild's own timestamps decide what is
 # rebuilt.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${KX_BUILD:-$top/build}
 impl=${1:-}
+flavour=${2:-plain}
 
 case "$impl" in
 kx | upstream) ;;
-*) echo "usage: scripts/test-module.sh kx|upstream" >&2; exit 2 ;;
+*) echo "usage: scripts/test-module.sh kx|upstream [plain|debug]" >&2; exit 2 ;;
 esac
-say() { echo "test-module.sh[$impl]: $*" >&2; }
+sfx=
+[ "$flavour" = plain ] || sfx=-$flavour
+say() { echo "test-module.sh[$impl$sfx]: $*" >&2; }
 
-obj=$build/$impl/linux/obj
+obj=$build/$impl/linux/obj$sfx
 src=$top/tools/testing/selftests/kexec/test_modules
-out=$build/$impl/test_modules
-[ -f "$obj/Module.symvers" ] || { say "no $obj/Module.symvers (run: scripts/kernel.sh $impl)"; exit 1; }
+out=$build/$impl/test_modules$sfx
+[ -f "$obj/Module.symvers" ] ||
+	{ say "no $obj/Module.symvers (run: scripts/kernel.sh $impl $flavour)"; exit 1; }
 
 # Called from make check, the outer make's variables would leak into kbuild.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Crashes for the kdump scenarios that user space cannot cause by itself.
- * Loading the module does what its "action" parameter names, and never
- * returns when a crash kernel is armed:
+ * Crashes for the kdump scenarios that user space cannot cause by itself, and
+ * the bugs the debug flavour's detectors must catch. Loading the module does
+ * what its "action" parameter names; the crashes never return when a crash
+ * kernel is armed:
  *
  *   oops-kthread    a kernel thread dereferences a bad pointer (boot with
  *                   oops=panic, so that the oops boots the crash kernel)
@@ -12,6 +13,14 @@
  *                   region_start..+region_size (the crashkernel= region with
  *                   a crash kernel loaded in it), report how many pages took
  *                   the write, then panic
+ *
+ * The bugs, each of which must fail a run of the debug flavour, and only
+ * through its own detector (kmemleak, KASAN, lockdep):
+ *
+ *   leak            allocate an object and lose the only pointer to it
+ *   use-after-free  read an object after freeing it
+ *   lock-inversion  take two locks in one order, then in the other (one
+ *                   thread, so nothing deadlocks; lockdep sees the cycle)
  *
  * It works on any kernel with kexec, ours or upstream's: it uses no symbol
  * of the kexec code, and it is told where the region is by its loader.
@@ -25,6 +34,7 @@
 #include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/module.h>
 #include <linux/panic.h>
 #include <linux/slab.h>
@@ -32,7 +42,7 @@
 
 static char *action = "";
 module_param(action, charp, 0400);
-MODULE_PARM_DESC(action, "oops-kthread, panic-all-cpus or write-region");
+MODULE_PARM_DESC(action, "oops-kthread, panic-all-cpus, write-region, leak, use-after-free or lock-inversion");
 
 static unsigned long region_start;
 module_param(region_start, ulong, 0400);
@@ -134,6 +144,49 @@ static int write_region(void)
 	return 0;
 }
 
+static void *lost_object;
+
+static int leak(void)
+{
+	lost_object = kmalloc(192, GFP_KERNEL);
+	if (!lost_object)
+		return -ENOMEM;
+	pr_info("leaking an object of 192 bytes\n");
+	/* Hide the pointer from kmemleak's scan: nothing refers to it now. */
+	lost_object = (void *)((unsigned long)lost_object ^ ~0UL);
+	return 0;
+}
+
+static int use_after_free(void)
+{
+	u64 *object = kmalloc(64, GFP_KERNEL);
+
+	if (!object)
+		return -ENOMEM;
+	kfree(object);
+	OPTIMIZER_HIDE_VAR(object);
+	pr_info("read after free: %llx\n", READ_ONCE(object[1]));
+	return 0;
+}
+
+static DEFINE_MUTEX(first_lock);
+static DEFINE_MUTEX(second_lock);
+
+static int lock_inversion(void)
+{
+	mutex_lock(&first_lock);
+	mutex_lock(&second_lock);
+	mutex_unlock(&second_lock);
+	mutex_unlock(&first_lock);
+
+	mutex_lock(&second_lock);
+	mutex_lock(&first_lock);
+	mutex_unlock(&first_lock);
+	mutex_unlock(&second_lock);
+	pr_info("took two locks in both orders\n");
+	return 0;
+}
+
 static int __init kexec_crash_test_init(void)
 {
 	struct task_struct *t;
@@ -146,10 +199,16 @@ static int __init kexec_crash_test_init(void)
 		return start_panic_threads();
 	if (!strcmp(action, "write-region"))
 		return write_region();
+	if (!strcmp(action, "leak"))
+		return leak();
+	if (!strcmp(action, "use-after-free"))
+		return use_after_free();
+	if (!strcmp(action, "lock-inversion"))
+		return lock_inversion();
 	pr_err("unknown action '%s'\n", action);
 	return -EINVAL;
 }
 module_init(kexec_crash_test_init);
 
-MODULE_DESCRIPTION("Crashes for testing kdump");
+MODULE_DESCRIPTION("Crashes for testing kdump, bugs for testing the detectors");
 MODULE_LICENSE("GPL");
