@@ -6,6 +6,7 @@
 #   make check SCENARIOS=chain GENS=3   a subset; see README.md for all variables
 #   make check FLAVOUR=debug SCENARIOS=selftests   on the debug kernel (bug detectors)
 #   make bench [QUICK=1] [ROUNDS=N]  both implementations side by side, build/bench/
+#   make soak [KX_IMPL=upstream]     long runs: 100 generations, layouts, fuzzer, 20 kdumps
 
 KX_IMPL   ?= kx
 SCENARIOS ?=
@@ -22,7 +23,7 @@ endif
 CHECK := scripts/check.py --impl $(KX_IMPL) --gens $(GENS) --pad $(PAD) \
 	$(if $(KX_APPEND),--append "$(KX_APPEND)") $(if $(FLAVOUR),--flavour $(FLAVOUR))
 
-.PHONY: all demo deps tree kernel initramfs check bench lint clean distclean help
+.PHONY: all demo deps tree kernel initramfs check bench soak lint clean distclean help
 
 all: demo
 
@@ -48,12 +49,16 @@ check: deps
 bench: deps
 	@scripts/bench.py $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS))
 
+# Not part of check: an hour or more.
+soak: deps
+	@scripts/soak.py --impl $(KX_IMPL) $(if $(FLAVOUR),--flavour $(FLAVOUR))
+
 # checkpatch --strict on our C and assembly, shellcheck, Python byte-compile.
 lint: deps
 	@scripts/lint.sh
 
 help:
-	@sed -n '3,8s/^# \{0,1\}//p' Makefile
+	@sed -n '3,9s/^# \{0,1\}//p' Makefile
 
 # Objects, initramfs images and run logs; the unpacked base tree and ccache stay.
 clean:

@@ -8,7 +8,8 @@ Each round boots every implementation in turn (the order alternates between roun
 the same QEMU setup, twice: bench-load (kexec_load of 16 to 256 MiB next to memcpy, 1024
 MiB in the first round only, 16 segments of 1 MiB, kexec -l of the real kernel with a
 256 MiB initrd, then the jump to it) and bench-crash (KEXEC_ON_CRASH loads, then a panic
-into the crash kernel). Results go to the terminal and to build/bench/ (results.md,
+into the crash kernel), then once more for the kill scenario (how long SIGKILL takes to end
+a large normal and a large crash load). Results go to the terminal and to build/bench/ (results.md,
 results.csv, load.png). Times under TCG are emulated: compare the two implementations,
 not the absolute figures. Guest memory is backed on the host before each boot
 (-mem-prealloc): otherwise a load's first write to a page QEMU had never backed pays for a
@@ -33,6 +34,7 @@ OUT = check.BUILD / "bench"
 LOAD = re.compile(r"bench load crash=(\d) mib=(\d+) segments=(\d+) load_ns=(\d+) "
                   r"memcpy_ns=(\d+) held_kib=(-?\d+)")
 FIRST_LINE = re.compile(r"^\[\s*\d+\.\d+\] Linux version")
+KILL = re.compile(r"kill latency: ([\d.]+) ms \((\w+) load of (\d+) MiB")
 
 
 def line_time(run, start_pattern, end_pattern):
@@ -64,6 +66,17 @@ def load_metrics(run):
         match = re.search(r"bench kexec-l mib=(\d+) ms=(\d+)", line)
         if match:
             metrics[f"kexec -l, {match.group(1)} MiB initrd (ms)"].append(int(match.group(2)))
+    return metrics
+
+
+def kill_metrics(run):
+    """Kill latency of the kill scenario's large loads (kexec_kill)."""
+    metrics = defaultdict(list)
+    for line in run.boot.lines:
+        match = KILL.search(line)
+        if match:
+            ms, kind, mib = float(match.group(1)), match.group(2), match.group(3)
+            metrics[f"SIGKILL to exit, {kind} load of {mib} MiB (ms)"].append(ms)
     return metrics
 
 
@@ -99,12 +112,15 @@ def bench_round(impl, images, args, first):
                                 f"{common} kx.crash_sizes={'16' if args.quick else '16,64,256'}"
                                 " crashkernel=384M", timeout=900, memory=2048,
                                 echo=args.verbose, prealloc=True)
-    for run in (load, crash):
+    kill = check.boot_scenario("kill", impl, kernel, plain, "crashkernel=256M", timeout=600,
+                               echo=args.verbose)
+    for run in (load, crash, kill):
         ok, reason = run.guest_result()
         if not ok:
             raise RuntimeError(f"{run.scenario} on {impl}: {reason} "
                                f"(see {run.directory / 'console.log'})")
-    return {**load_metrics(load), **load_metrics(crash), **latency_metrics(load, crash)}
+    return {**load_metrics(load), **load_metrics(crash), **latency_metrics(load, crash),
+            **kill_metrics(kill)}
 
 
 def number(value):

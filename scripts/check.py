@@ -337,6 +337,12 @@ SCENARIOS = {
     "selftests": Scenario("crashkernel=128M", 600, verify_selftests, flavours=("plain", "debug")),
     "selftests-disabled": Scenario("crashkernel=128M kx.order=run-order-disabled", 180,
                                    verify_selftests),
+    # Robustness: loads of real size under fault injection (debug flavour only: the
+    # fault attributes live in its debugfs), then the image loaded before them boots.
+    "faults": Scenario("crashkernel=256M kx.seed=1 kx.rounds=4", 300, verify_selftests,
+                       flavours=("debug",), only=("debug",)),
+    # Large loads killed part way through; the kill latency is a figure in the log.
+    "kill": Scenario("crashkernel=256M", 240, verify_selftests, flavours=("plain", "debug")),
     # The KUnit suites test our implementation's internal functions, which upstream's
     # tree does not have: upstream has no kexec* suite to run, so it runs this scenario
     # only when asked to by name.
@@ -572,8 +578,56 @@ class SelfTest(unittest.TestCase):
         self.assertEqual(len(default_scenarios("upstream")), len(plain) - 1)
 
 
+class SplatJudgeTest(unittest.TestCase):
+    """The debug flavour's judge on sample console lines, without booting anything."""
+
+    SAMPLE = TOP / "scripts/testdata/splat-console.log"
+    maxDiff = None
+
+    @staticmethod
+    def judge(lines, allowed=()):
+        boot = qemu.Boot([], None)
+        boot.lines, boot.timed_out, boot.returncode, boot.seconds = lines, False, 0, 1.0
+        return judge_splats(Run("selftests", boot, BUILD, 60), allowed)
+
+    def test_each_detector(self):
+        """Each report is classified by the detector that wrote it, quoted with its next line."""
+        lines = self.SAMPLE.read_text(encoding="utf-8").splitlines()
+        self.assertEqual([(s.detector, s.quote.split(" | ")[0]) for s in find_splats(lines)], [
+            ("KASAN", "BUG: KASAN: slab-use-after-free in kexec_crash_test_init+0x9e/0x1d0 "
+                      "[kexec_crash_test]"),
+            ("lockdep", "WARNING: possible circular locking dependency detected"),
+            ("UBSAN", "UBSAN: shift-out-of-bounds in kernel/kexec_core.c:42:7"),
+            ("BUG", "BUG: sleeping function called from invalid context at mm/slub.c:4119"),
+            ("WARNING", "WARNING: CPU: 1 PID: 74 at kernel/kexec_core.c:120 kimage_free+0x4/0x9"),
+            ("Oops", "Oops: general protection fault, probably for non-canonical address "
+                     "0xdffffc0000000001: 0000 [#1] SMP KASAN"),
+            ("kmemleak", "unreferenced object 0xffff888004c2e600 (size 192):"),
+        ])
+        self.assertIn("Read of size 8", find_splats(lines)[0].quote)
+
+    def test_clean(self):
+        """No report and a scan that ran: passes; no scan: fails."""
+        scan = "KX: kmemleak scan: 0 unreferenced objects"
+        self.assertEqual(self.judge(["[    1.0] Linux version", scan]),
+                         (True, "no detector report, kmemleak scan clean"))
+        self.assertEqual(self.judge(["[    1.0] Linux version"]),
+                         (False, "no kmemleak scan reached the console"))
+
+    def test_allowed(self):
+        """A report the scenario causes on purpose does not fail it; any other does."""
+        lines = ["[    3.1] BUG: kernel NULL pointer dereference, address: 0000000000000000",
+                 "[    3.1] Oops: Oops: 0002 [#1] SMP", "KX: kmemleak scan: 0 unreferenced objects"]
+        self.assertTrue(self.judge(lines, OOPS_ON_PURPOSE)[0])
+        passed, reason = self.judge(lines)
+        self.assertFalse(passed)
+        self.assertIn("2 report(s) from BUG, Oops; first: BUG: BUG: kernel NULL", reason)
+
+
 def self_test():
-    tests = unittest.defaultTestLoader.loadTestsFromTestCase(SelfTest)
+    loader = unittest.defaultTestLoader
+    tests = unittest.TestSuite([loader.loadTestsFromTestCase(SelfTest),
+                                loader.loadTestsFromTestCase(SplatJudgeTest)])
     return 0 if unittest.TextTestRunner(verbosity=2).run(tests).wasSuccessful() else 1
 
 

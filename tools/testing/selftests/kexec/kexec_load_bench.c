@@ -16,15 +16,10 @@
  * A benchmark, not a test: it asserts nothing about the figures. It exits
  * non-zero only when a load fails, since then there is nothing to report.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <linux/kexec.h>
+
+#include "../kselftest.h"
+#include "kexec_util.h"
 
 #define MIB		(1024UL * 1024)
 /* Normal loads go to ordinary RAM above the low 16 MiB. */
@@ -43,33 +38,6 @@ static unsigned long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/*
- * Free memory in KiB: MemFree plus the pages parked on the per-CPU free lists
- * (the "count:" lines of /proc/zoneinfo), which MemFree leaves out and which
- * would otherwise swing by megabytes between two readings.
- */
-static long free_kib(void)
-{
-	char line[128];
-	long kib = -1, pages = 0;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "MemFree:", 8))
-			kib = strtol(line + 8, NULL, 10);
-	fclose(f);
-	f = fopen("/proc/zoneinfo", "r");
-	if (!f)
-		return kib;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line + strspn(line, " "), "count:", 6))
-			pages += strtol(line + strspn(line, " ") + 6, NULL, 10);
-	fclose(f);
-	return kib + pages * (getpagesize() / 1024);
 }
 
 /* Start of the crashkernel= region, from /proc/iomem (root sees real addresses). */
@@ -150,14 +118,14 @@ static int measure(const struct bench *b, unsigned long mib)
 	syscall(SYS_kexec_load, 0, 0, NULL, b->flags);
 
 	for (round = 0; round < b->rounds; round++) {
-		free_before = free_kib();
+		free_before = kx_free_kib();
 		t0 = now_ns();
 		if (load(b, src, size)) {
 			fprintf(stderr, "kexec_load of %lu MiB: %s\n", mib, strerror(errno));
 			return 1;
 		}
 		t_load = now_ns() - t0;
-		free_after = free_kib();
+		free_after = kx_free_kib();
 		syscall(SYS_kexec_load, 0, 0, NULL, b->flags);
 		t0 = now_ns();
 		memcpy(dst, src, size);

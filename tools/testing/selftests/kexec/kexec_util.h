@@ -4,8 +4,9 @@
  * sysfs and sysctl files around it, the crash kernel region, memory with a
  * hole in it, and child processes that run with fewer privileges.
  *
- * Include after kselftest_harness.h: the EXPECT_ macros below use its
- * EXPECT_EQ() and the _metadata of the test they are used in.
+ * Programs built on kselftest_harness.h include it first and get the EXPECT_
+ * helpers at the end too, which use its EXPECT_EQ() and the _metadata of the
+ * test they are used in; the others include kselftest.h.
  */
 #ifndef KEXEC_UTIL_H
 #define KEXEC_UTIL_H
@@ -253,6 +254,33 @@ static inline unsigned long kx_ram_pages(void)
 	return (unsigned long)si.totalram * si.mem_unit / kx_page();
 }
 
+/*
+ * Free memory in KiB: MemFree plus the pages parked on the per-CPU free lists
+ * (the "count:" lines of /proc/zoneinfo), which MemFree leaves out and which
+ * would otherwise swing by megabytes between two readings.
+ */
+static inline long kx_free_kib(void)
+{
+	char line[128];
+	long kib = -1, pages = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "MemFree:", 8))
+			kib = strtol(line + 8, NULL, 10);
+	fclose(f);
+	f = fopen("/proc/zoneinfo", "r");
+	if (!f)
+		return kib;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line + strspn(line, " "), "count:", 6))
+			pages += strtol(line + strspn(line, " ") + 6, NULL, 10);
+	fclose(f);
+	return kib + pages * (getpagesize() / 1024);
+}
+
 /* @len bytes of zeroed read/write memory, or NULL. */
 static inline void *kx_map(size_t len)
 {
@@ -420,6 +448,7 @@ static inline int kx_call_as(void *arg)
 	return kx_load(c->entry, c->nr_segments, c->segments, c->flags);
 }
 
+#ifdef __KSELFTEST_HARNESS_H
 /*
  * One kexec_load(2) call of a test: what it is (@name, for the log), its
  * arguments but the entry point, and the errno it must fail with (0: it
@@ -492,5 +521,7 @@ static inline bool testing_ours(struct __test_metadata *_metadata)
 		TH_LOG("KX_IMPL=%s: neither kx nor upstream", impl);
 	return kx;
 }
+
+#endif /* __KSELFTEST_HARNESS_H */
 
 #endif /* KEXEC_UTIL_H */

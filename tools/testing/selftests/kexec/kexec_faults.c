@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kexec_load(2) of a real-sized image (a kernel and an initrd read from
+ * files) under fault injection: failslab, fail_page_alloc and fail_usercopy,
+ * armed for the loading task only, at varied probabilities and intervals.
+ *
+ * Every load must succeed or fail with ENOMEM or EFAULT, and the image loaded
+ * before (by kexec -l) must stay loaded: each normal load ends in a segment
+ * whose buffer faults, so that none can replace it even when no fault is
+ * injected. Crash loads may succeed. At the end the crash image is unloaded
+ * and free memory must be back where it was. The faults guest scenario then
+ * scans for leaks and boots the image kept, checking its initrd.
+ *
+ * usage: kexec_faults [-s SEED] [-r ROUNDS] KERNEL INITRD
+ */
+#include <getopt.h>
+#include <time.h>
+#include <sys/stat.h>
+
+#include "../kselftest.h"
+#include "kexec_util.h"
+
+#define FAULT_DIR	"/sys/kernel/debug"
+/* Injections allowed per load: enough for every allocation of a load. */
+#define FAULT_BUDGET	100000
+/*
+ * Free memory may differ from the start by this much: per-CPU lists and slab
+ * caches refill in steps, and KASAN's quarantine holds freed objects.
+ */
+#define FREE_SLACK_KIB	4096
+
+struct fault_kind {
+	const char *name;
+	/* The filters that would keep this kind away from kexec's allocations. */
+	const char *const *off;
+	unsigned long injected;
+};
+
+static const char *const slab_off[] = { "ignore-gfp-wait", NULL };
+static const char *const page_off[] = { "ignore-gfp-wait", "ignore-gfp-highmem", NULL };
+static const char *const copy_off[] = { NULL };
+
+static struct fault_kind kinds[] = {
+	{ "failslab", slab_off },
+	{ "fail_page_alloc", page_off },
+	{ "fail_usercopy", copy_off },
+};
+
+#define NR_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+struct image {
+	char *kernel, *initrd, *hole;
+	size_t kernel_sz, initrd_sz;
+	struct kx_region crash;
+};
+
+static int fault_set(const struct fault_kind *k, const char *attr, long val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", FAULT_DIR, k->name, attr);
+	return kx_write_long(path, val);
+}
+
+static long fault_get(const struct fault_kind *k, const char *attr)
+{
+	char path[128];
+	long val = -1;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", FAULT_DIR, k->name, attr);
+	return kx_read_long(path, &val) ? -1 : val;
+}
+
+static int fault_arm(const struct fault_kind *k, long probability, long interval)
+{
+	char path[128];
+	int i, err = 0;
+
+	for (i = 0; k->off[i] && !err; i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", FAULT_DIR, k->name, k->off[i]);
+		err = kx_write(path, "N");
+	}
+	if (!err && !strcmp(k->name, "fail_page_alloc"))
+		err = fault_set(k, "min-order", 0);
+	if (!err)
+		err = fault_set(k, "task-filter", 1) ?: fault_set(k, "verbose", 0) ?:
+		      fault_set(k, "times", FAULT_BUDGET) ?:
+		      fault_set(k, "interval", interval) ?:
+		      fault_set(k, "probability", probability);
+	return err;
+}
+
+/* Disarm; returns how many faults were injected since fault_arm(). */
+static long fault_disarm(const struct fault_kind *k)
+{
+	fault_set(k, "probability", 0);
+	return FAULT_BUDGET - fault_get(k, "times");
+}
+
+/* A file's content in fresh memory, every page touched. */
+static char *read_file(const char *path, size_t *size)
+{
+	struct stat st;
+	char *buf;
+	ssize_t got;
+	size_t done = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st))
+		return NULL;
+	buf = kx_map(st.st_size ?: 1);
+	while (buf && done < (size_t)st.st_size) {
+		got = read(fd, buf + done, st.st_size - done);
+		if (got <= 0) {
+			buf = NULL;
+			break;
+		}
+		done += got;
+	}
+	close(fd);
+	*size = st.st_size;
+	return buf;
+}
+
+static unsigned long page_up(unsigned long n)
+{
+	return (n + kx_page() - 1) & ~(kx_page() - 1);
+}
+
+/*
+ * The kernel, then the initrd 2 MiB further on; a normal load ends in a
+ * segment whose second page faults.
+ */
+static unsigned long layout(const struct image *img, bool crash,
+			    struct kexec_segment *segs, unsigned long *nr)
+{
+	unsigned long base = crash ? img->crash.start : KX_DEST;
+	unsigned long at = base, pg = kx_page();
+
+	segs[0] = kx_seg(img->kernel, img->kernel_sz, at, page_up(img->kernel_sz));
+	at = (at + page_up(img->kernel_sz) + (2UL << 20)) & ~((2UL << 20) - 1);
+	segs[1] = kx_seg(img->initrd, img->initrd_sz, at, page_up(img->initrd_sz));
+	at += page_up(img->initrd_sz) + pg;
+	segs[2] = kx_seg(img->hole - pg, 2 * pg, at, 2 * pg);
+	*nr = crash ? 2 : 3;
+	return base;
+}
+
+/* Keep a vfork()ed child's calls off stack pages not yet faulted in. */
+static void __attribute__((noinline)) touch_stack(void)
+{
+	volatile char pad[64 << 10];
+
+	memset((char *)pad, 0, sizeof(pad));
+}
+
+/*
+ * Load with faults armed for a child that shares our memory (vfork: no
+ * copy-on-write fault of its own to fail). Returns 0 or the errno.
+ */
+static int load_with_faults(unsigned long entry, unsigned long nr,
+			    struct kexec_segment *segs, unsigned long flags)
+{
+	volatile int result = -1;
+	pid_t pid;
+
+	touch_stack();
+	pid = vfork();
+	if (pid == 0) {
+		int fd = open("/proc/self/make-it-fail", O_WRONLY);
+
+		if (fd < 0 || write(fd, "1", 1) != 1)
+			_exit(KX_CHILD_SETUP);
+		result = kx_load(entry, nr, segs, flags);
+		_exit(0);
+	}
+	if (pid < 0 || kx_reap(pid) != 0)
+		return -1;
+	return result;
+}
+
+static bool errno_allowed(int err, bool crash)
+{
+	return err == ENOMEM || err == EFAULT || (crash && err == 0);
+}
+
+/* One load under one kind of fault; the state afterwards must agree. */
+static void round_one(const struct image *img, struct fault_kind *k,
+		      long probability, long interval, bool crash)
+{
+	struct kexec_segment segs[3];
+	unsigned long nr, entry = layout(img, crash, segs, &nr);
+	long crash_before = kx_crash_loaded(), injected;
+	char name[64];
+	int err;
+
+	snprintf(name, sizeof(name), "%s_p%ld_i%ld_%s", k->name, probability, interval,
+		 crash ? "crash" : "normal");
+	if (fault_arm(k, probability, interval)) {
+		ksft_test_result_fail("%s_arm: cannot arm (no debugfs?)\n", k->name);
+		return;
+	}
+	err = load_with_faults(entry, nr, segs, crash ? KEXEC_ON_CRASH : 0);
+	injected = fault_disarm(k);
+	k->injected += injected;
+
+	if (err < 0 || !errno_allowed(err, crash))
+		ksft_test_result_fail("%s: %s\n", name,
+				      err < 0 ? "the loading child failed" : strerror(err));
+	else if (kx_loaded() != 1)
+		ksft_test_result_fail("%s: the image loaded before is gone\n", name);
+	/* A failed crash load may drop the armed image, never arm one. */
+	else if (crash && kx_crash_loaded() != (err ? 0 : 1) &&
+		 !(err && kx_crash_loaded() == crash_before))
+		ksft_test_result_fail("%s: kexec_crash_loaded %ld after %s\n",
+				      name, kx_crash_loaded(), strerror(err));
+	else
+		ksft_test_result_pass("%s: %s, %ld injected\n", name,
+				      err ? strerror(err) : "loaded", injected);
+}
+
+static const long probabilities[] = { 5, 25, 50, 100 };
+static const long intervals[] = { 1, 2, 10, 100, 1000 };
+
+#define PICK(a) ((a)[rand() % (sizeof(a) / sizeof((a)[0]))])
+
+static int setup(struct image *img, const char *kernel, const char *initrd)
+{
+	img->kernel = read_file(kernel, &img->kernel_sz);
+	img->initrd = read_file(initrd, &img->initrd_sz);
+	img->hole = kx_map_hole(kx_page());
+	if (!img->kernel || !img->initrd || !img->hole)
+		return -1;
+	return kx_crash_region(&img->crash);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int seed = time(NULL), rounds = 4, r, i;
+	struct image img = { 0 };
+	long free_start, free_end;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "s:r:")) != -1) {
+		if (opt == 's')
+			seed = strtoul(optarg, NULL, 0);
+		else if (opt == 'r')
+			rounds = strtoul(optarg, NULL, 0);
+		else
+			break;
+	}
+	if (optind + 2 != argc) {
+		fprintf(stderr, "usage: %s [-s SEED] [-r ROUNDS] KERNEL INITRD\n", argv[0]);
+		return KSFT_FAIL;
+	}
+	ksft_print_header();
+	ksft_print_msg("seed %u\n", seed);
+	srand(seed);
+	if (setup(&img, argv[optind], argv[optind + 1]) || kx_loaded() != 1 ||
+	    kx_crash_loaded() != 0)
+		ksft_exit_fail_msg("needs KERNEL, INITRD, a crash region, an image loaded by kexec -l and none for crashes\n");
+	ksft_set_plan(rounds * NR_KINDS * 2 + 1);
+
+	free_start = kx_free_kib();
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < NR_KINDS * 2; i++)
+			round_one(&img, &kinds[i / 2], PICK(probabilities), PICK(intervals),
+				  i % 2);
+	kx_unload(KEXEC_ON_CRASH);
+	free_end = kx_free_kib();
+
+	ksft_print_msg("faults injected: %s %lu, %s %lu, %s %lu\n", kinds[0].name,
+		       kinds[0].injected, kinds[1].name, kinds[1].injected,
+		       kinds[2].name, kinds[2].injected);
+	ksft_test_result(kx_loaded() == 1 && kx_crash_loaded() == 0 &&
+			 free_start - free_end <= FREE_SLACK_KIB,
+			 "kept_image_memory_back: kept image loaded, crash unloaded, free memory %ld KiB from the start (slack %d)\n",
+			 free_end - free_start, FREE_SLACK_KIB);
+	ksft_finished();
+}
