@@ -22,7 +22,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${KX_BUILD:-$top/build}
 out=$build/selftests/kexec
 programs=(kexec_load_test kexec_policy_test kexec_load_bench kexec_failed_load
-	kexec_failed_crash_load kexec_vmcore_notes kexec_layout)
+	kexec_failed_crash_load kexec_vmcore_notes kexec_layout kexec_fuzz kexec_race)
 
 say() { echo "selftests.sh: $*" >&2; }
 
