@@ -46,7 +46,9 @@ static struct fault_kind kinds[] = {
 	{ "fail_usercopy", copy_off },
 };
 
-#define NR_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+#define NR_KINDS ARRAY_SIZE(kinds)
+/* The loading child's own stack, faulted in before any fault is armed. */
+#define CHILD_STACK	(64UL << 10)
 
 struct image {
 	char *kernel, *initrd, *hole;
@@ -146,37 +148,47 @@ static unsigned long layout(const struct image *img, bool crash,
 	return base;
 }
 
-/* Keep a vfork()ed child's calls off stack pages not yet faulted in. */
-static void __attribute__((noinline)) touch_stack(void)
-{
-	volatile char pad[64 << 10];
+struct faulty_load {
+	unsigned long entry, nr, flags;
+	struct kexec_segment *segs;
+	int result;
+};
 
-	memset((char *)pad, 0, sizeof(pad));
+/* In the child: mark this task for the armed faults, then load. */
+static int faulty_child(void *arg)
+{
+	struct faulty_load *l = arg;
+	int fd = open("/proc/self/make-it-fail", O_WRONLY);
+
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		return KX_CHILD_SETUP;
+	l->result = kx_load(l->entry, l->nr, l->segs, l->flags);
+	return 0;
 }
 
 /*
- * Load with faults armed for a child that shares our memory (vfork: no
- * copy-on-write fault of its own to fail). Returns 0 or the errno.
+ * Load with faults armed for a child that shares our memory and runs on a
+ * stack faulted in already: it takes no page fault of its own that an
+ * injected failure could break. Returns 0 or the errno, -1 if the child
+ * could not run.
  */
 static int load_with_faults(unsigned long entry, unsigned long nr,
 			    struct kexec_segment *segs, unsigned long flags)
 {
-	volatile int result = -1;
+	static char *stack;
+	struct faulty_load l = { entry, nr, flags, segs, -1 };
 	pid_t pid;
 
-	touch_stack();
-	pid = vfork();
-	if (pid == 0) {
-		int fd = open("/proc/self/make-it-fail", O_WRONLY);
-
-		if (fd < 0 || write(fd, "1", 1) != 1)
-			_exit(KX_CHILD_SETUP);
-		result = kx_load(entry, nr, segs, flags);
-		_exit(0);
+	if (!stack) {
+		stack = kx_map(CHILD_STACK);
+		if (!stack)
+			return -1;
+		memset(stack, 0, CHILD_STACK);
 	}
+	pid = clone(faulty_child, stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &l);
 	if (pid < 0 || kx_reap(pid) != 0)
 		return -1;
-	return result;
+	return l.result;
 }
 
 static bool errno_allowed(int err, bool crash)
@@ -258,7 +270,8 @@ int main(int argc, char **argv)
 	srand(seed);
 	if (setup(&img, argv[optind], argv[optind + 1]) || kx_loaded() != 1 ||
 	    kx_crash_loaded() != 0)
-		ksft_exit_fail_msg("needs KERNEL, INITRD, a crash region, an image loaded by kexec -l and none for crashes\n");
+		ksft_exit_fail_msg("%s, %s\n", "needs KERNEL, INITRD and a crash region",
+				   "an image loaded by kexec -l and no crash image");
 	ksft_set_plan(rounds * NR_KINDS * 2 + 1);
 
 	free_start = kx_free_kib();
@@ -274,7 +287,7 @@ int main(int argc, char **argv)
 		       kinds[2].name, kinds[2].injected);
 	ksft_test_result(kx_loaded() == 1 && kx_crash_loaded() == 0 &&
 			 free_start - free_end <= FREE_SLACK_KIB,
-			 "kept_image_memory_back: kept image loaded, crash unloaded, free memory %ld KiB from the start (slack %d)\n",
-			 free_end - free_start, FREE_SLACK_KIB);
+			 "kept_image_memory_back (kept image loaded, crash unloaded, %s %ld KiB, slack %d)\n",
+			 "free memory moved by", free_end - free_start, FREE_SLACK_KIB);
 	ksft_finished();
 }

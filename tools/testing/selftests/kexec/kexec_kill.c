@@ -148,15 +148,15 @@ int main(int argc, char **argv)
 	status = kx_reap(pid);
 	latency = now_ms() - t0;
 
-	ksft_print_msg("kill latency: %.1f ms (%s load of %lu MiB, killed after %d ticks in the kernel)\n",
-		       latency, crash ? "crash" : "normal", l.size >> 20, PROGRESS_TICKS);
+	ksft_print_msg("kill latency: %.1f ms (%s load of %lu MiB, killed after %d ticks %s)\n",
+		       latency, mode, l.size >> 20, PROGRESS_TICKS, "in the kernel");
 	ksft_test_result(status == 256 + SIGKILL, "%s_died_of_sigkill (status %d)\n",
 			 mode, status);
 
 	loaded = kx_image_loaded(l.flags);
 	if (upstream && crash && loaded == 1)
-		ksft_test_result_pass("%s_nothing_loaded: upstream defect: the killed crash load finished and is armed\n",
-				      mode);
+		ksft_test_result_pass("%s_nothing_loaded: %s\n", mode,
+				      "upstream defect: the killed crash load finished, armed");
 	else
 		ksft_test_result(loaded == 0, "%s_nothing_loaded (%s: %ld)\n", mode,
 				 crash ? "kexec_crash_loaded" : "kexec_loaded", loaded);
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 
 	free_end = kx_free_kib();
 	ksft_test_result(free_start - free_end <= FREE_SLACK_KIB,
-			 "%s_memory_back: free memory %ld KiB from the start (slack %d)\n",
+			 "%s_memory_back (free memory %ld KiB from the start, slack %d)\n",
 			 mode, free_end - free_start, FREE_SLACK_KIB);
 	ksft_finished();
 }
