@@ -25,6 +25,7 @@
 #include <linux/reboot.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <asm/sections.h>
@@ -309,6 +310,21 @@ ssize_t crash_get_memory_size(void)
 	return size;
 }
 
+/* Bytes handed back to the page allocator between two chances to reschedule. */
+#define CRASH_FREE_CHUNK	SZ_1M
+
+/* Free the reserved pages of [@start, @end); a large region takes a while. */
+static void crash_free_range(unsigned long start, unsigned long end)
+{
+	unsigned long next;
+
+	for (; start < end; start = next) {
+		next = min(end, start + CRASH_FREE_CHUNK);
+		crash_free_reserved_phys_range(start, next);
+		cond_resched();
+	}
+}
+
 /* Give the part of @res beyond its first @keep bytes back to the kernel. */
 static int crash_release_tail(struct resource *res, unsigned long keep)
 {
@@ -331,7 +347,7 @@ static int crash_release_tail(struct resource *res, unsigned long keep)
 		res->start = 0;
 		res->end = 0;
 	}
-	crash_free_reserved_phys_range(ram->start, ram->end);
+	crash_free_range(ram->start, ram->start + resource_size(ram));
 	insert_resource(&iomem_resource, ram);
 	return 0;
 }

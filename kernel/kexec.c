@@ -37,8 +37,10 @@ static struct kimage **kexec_slot(unsigned long flags)
 static bool kexec_crash_entry_ok(unsigned long entry)
 {
 #ifdef CONFIG_CRASH_DUMP
-	return entry >= phys_to_boot_phys(crashk_res.start) &&
-	       entry <= phys_to_boot_phys(crashk_res.end);
+	unsigned long start, end;
+
+	kexec_crash_region(&start, &end);
+	return entry >= start && entry < end;
 #else
 	return false;
 #endif

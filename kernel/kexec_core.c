@@ -41,19 +41,51 @@ struct kimage *kexec_crash_image;
 #define KIMAGE_NO_DEST		(~0UL)
 /* Source pages are taken in blocks of up to 2 MiB (see kimage_alloc_block()). */
 #define KIMAGE_BLOCK_ORDER	min_t(int, 9, MAX_PAGE_ORDER)
-/* Pages copied between two looks for a fatal signal (1 MiB). */
+/*
+ * Steps of a loop that grows with the image (pages copied, parked, freed,
+ * allocations tried) between two chances for others to run, and for a load
+ * to notice that its caller was killed: one counter test a step.
+ */
 #define KIMAGE_PAGES_PER_YIELD	256
 
 #define KIMAGE_SOURCE_GFP	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+/* Entry-list pages are written through page_address(): never highmem. */
+#define KIMAGE_LIST_GFP		(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 /* A block is only a shortcut: no reclaim or compaction for one. */
 #define KIMAGE_BLOCK_GFP	((GFP_HIGHUSER & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN)
+
+/**
+ * kexec_yield - let others run, and see whether a load should stop
+ *
+ * Loops of a load that grow with the image call this every so often.
+ *
+ * Return: -EINTR if the caller got a fatal signal, else 0.
+ */
+int kexec_yield(void)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	return 0;
+}
+
+/* Is @step the one of a long loop at which to yield? */
+static bool kimage_yield_due(unsigned long step)
+{
+	return step % KIMAGE_PAGES_PER_YIELD == 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* Segment checks. The pure ones take arrays so that KUnit can call them. */
 
+static unsigned long kexec_seg_end(const struct kexec_segment *seg)
+{
+	return seg->mem + seg->memsz;
+}
+
 /**
  * kexec_check_segment_shape - check that each destination is a page-aligned
- * range that does not wrap and ends below @dest_limit
+ * range that does not wrap and ends at or below @dest_limit
  * @segs: the segments
  * @nr: their number
  * @dest_limit: the architecture's KEXEC_DESTINATION_MEMORY_LIMIT
@@ -67,19 +99,13 @@ int kexec_check_segment_shape(const struct kexec_segment *segs,
 
 	for (i = 0; i < nr; i++) {
 		unsigned long start = segs[i].mem;
-		unsigned long end = start + segs[i].memsz;
+		unsigned long end = kexec_seg_end(&segs[i]);
 
-		if (end < start || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) ||
-		    end >= dest_limit)
+		if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) ||
+		    !kexec_range_below(start, end, dest_limit))
 			return -EADDRNOTAVAIL;
 	}
 	return 0;
-}
-
-static bool kexec_ranges_overlap(const struct kexec_segment *a,
-				 const struct kexec_segment *b)
-{
-	return a->mem < b->mem + b->memsz && b->mem < a->mem + a->memsz;
 }
 
 /**
@@ -98,7 +124,8 @@ int kexec_check_segment_overlap(const struct kexec_segment *segs,
 
 	for (i = 1; i < nr; i++)
 		for (j = 0; j < i; j++)
-			if (kexec_ranges_overlap(&segs[i], &segs[j]))
+			if (kexec_ranges_overlap(segs[i].mem, kexec_seg_end(&segs[i]),
+						 segs[j].mem, kexec_seg_end(&segs[j])))
 				return -EINVAL;
 	return 0;
 }
@@ -138,7 +165,9 @@ int kexec_check_segment_sizes(const struct kexec_segment *segs,
  * @segs: the segments, already through kexec_check_segment_shape()
  * @nr: their number
  * @start: first byte of the region
- * @end: last byte of the region
+ * @end: end of the region, past its last byte
+ *
+ * An empty segment may sit at either edge of the region.
  *
  * Return: 0, or -EADDRNOTAVAIL.
  */
@@ -148,9 +177,8 @@ int kexec_check_segments_within(const struct kexec_segment *segs,
 {
 	unsigned long i;
 
-	/* An empty segment may sit right after the region's last byte. */
 	for (i = 0; i < nr; i++)
-		if (segs[i].mem < start || segs[i].mem + segs[i].memsz > end + 1)
+		if (segs[i].mem < start || kexec_seg_end(&segs[i]) > end)
 			return -EADDRNOTAVAIL;
 	return 0;
 }
@@ -162,17 +190,19 @@ static int kexec_extend_ram_cover(struct resource *res, void *arg)
 
 	if (res->start > *covered_to)
 		return 1;
+	/* A resource's end is its last byte. */
 	*covered_to = max_t(u64, *covered_to, res->end + 1);
 	return 0;
 }
 
-static bool kexec_range_is_ram(unsigned long start, unsigned long size)
+/* Is all of the non-empty [@start, @end) System RAM? */
+static bool kexec_range_is_ram(unsigned long start, unsigned long end)
 {
 	u64 covered_to = start;
 
-	walk_system_ram_res(start, start + size - 1, &covered_to,
-			    kexec_extend_ram_cover);
-	return covered_to >= (u64)start + size;
+	/* The resource walk takes the last byte. */
+	walk_system_ram_res(start, end - 1, &covered_to, kexec_extend_ram_cover);
+	return covered_to >= end;
 }
 
 /*
@@ -188,7 +218,7 @@ static int kexec_check_segments_in_ram(const struct kexec_segment *segs,
 		if (!segs[i].memsz)
 			continue;
 		if (!kexec_range_is_ram(boot_phys_to_phys(segs[i].mem),
-					segs[i].memsz))
+					boot_phys_to_phys(kexec_seg_end(&segs[i]))))
 			return -EADDRNOTAVAIL;
 	}
 	return 0;
@@ -206,7 +236,7 @@ static void kimage_note_dest_bounds(struct kimage *image)
 		if (!seg->memsz)
 			continue;
 		image->dest_min = min(image->dest_min, seg->mem);
-		image->dest_max = max(image->dest_max, seg->mem + seg->memsz);
+		image->dest_max = max(image->dest_max, kexec_seg_end(seg));
 	}
 }
 
@@ -232,10 +262,12 @@ int sanity_check_segment_list(struct kimage *image)
 	if (!err)
 		err = kexec_check_segment_sizes(segs, nr, totalram_pages());
 #ifdef CONFIG_CRASH_DUMP
-	if (!err && image->type == KEXEC_TYPE_CRASH)
-		err = kexec_check_segments_within(segs, nr,
-						  phys_to_boot_phys(crashk_res.start),
-						  phys_to_boot_phys(crashk_res.end));
+	if (!err && image->type == KEXEC_TYPE_CRASH) {
+		unsigned long start, end;
+
+		kexec_crash_region(&start, &end);
+		err = kexec_check_segments_within(segs, nr, start, end);
+	}
 #endif
 	/* The crash region is RAM by construction. */
 	if (!err && image->type != KEXEC_TYPE_CRASH)
@@ -246,35 +278,91 @@ int sanity_check_segment_list(struct kimage *image)
 }
 
 /**
+ * kexec_dest_overlap_end - how far the destinations that overlap a range reach
+ * @segs: the segments
+ * @nr: their number
+ * @start: first byte of the range
+ * @end: end of the range, past its last byte
+ *
+ * An empty segment is no destination.
+ *
+ * Return: the highest end of a destination overlapping [@start, @end), or 0
+ * if none does (a destination that does not wrap ends above 0).
+ */
+unsigned long kexec_dest_overlap_end(const struct kexec_segment *segs,
+				     unsigned long nr, unsigned long start,
+				     unsigned long end)
+{
+	unsigned long i, reach = 0;
+
+	for (i = 0; i < nr; i++)
+		if (segs[i].memsz &&
+		    kexec_ranges_overlap(start, end, segs[i].mem, kexec_seg_end(&segs[i])))
+			reach = max(reach, kexec_seg_end(&segs[i]));
+	return reach;
+}
+
+/**
+ * kexec_find_hole - the first aligned range no destination overlaps
+ * @segs: the segments
+ * @nr: their number
+ * @from: lowest address to consider
+ * @end: end of the memory to search, past its last byte
+ * @size: size of the hole, a power of two it is aligned to
+ *
+ * Return: the start of the hole, or @end if [@from, @end) has none.
+ */
+unsigned long kexec_find_hole(const struct kexec_segment *segs,
+			      unsigned long nr, unsigned long from,
+			      unsigned long end, unsigned long size)
+{
+	unsigned long hole = ALIGN(from, size);
+
+	/*
+	 * Each round skips past a destination, so there are at most @nr + 1.
+	 * ALIGN() comes out below what it rounds only when it wraps.
+	 */
+	while (hole >= from && kexec_range_below(hole, hole + size, end)) {
+		unsigned long reach = kexec_dest_overlap_end(segs, nr, hole,
+							     hole + size);
+
+		if (!reach)
+			return hole;
+		from = reach;
+		hole = ALIGN(reach, size);
+	}
+	return end;
+}
+
+/**
  * kimage_is_destination_range - does any segment go to [@start, @end]?
  * @image: the image
  * @start: first byte
- * @end: last byte
+ * @end: last byte, not the end past it: kexec_file_load() and architecture
+ *	 code call this with inclusive ranges
  *
  * Return: 1 if some segment's destination overlaps the range, else 0.
  */
 int kimage_is_destination_range(struct kimage *image,
 				unsigned long start, unsigned long end)
 {
-	unsigned long i;
+	/* No destination holds the last byte of the address space: it would wrap. */
+	unsigned long stop = end == ULONG_MAX ? ULONG_MAX : end + 1;
 
-	for (i = 0; i < image->nr_segments; i++) {
-		const struct kexec_segment *seg = &image->segment[i];
-
-		if (seg->memsz && start < seg->mem + seg->memsz &&
-		    end >= seg->mem)
-			return 1;
-	}
-	return 0;
+	return !!kexec_dest_overlap_end(image->segment, image->nr_segments,
+					start, stop);
 }
 
 /* Hot path of the load: the bounds rule out most pages without a loop. */
 static bool kimage_page_is_destination(struct kimage *image,
 				       unsigned long addr)
 {
-	if (addr + PAGE_SIZE <= image->dest_min || addr >= image->dest_max)
+	unsigned long end = addr + PAGE_SIZE;
+
+	if (!kexec_ranges_overlap(addr, end, image->dest_min, image->dest_max))
 		return false;
-	return kimage_is_destination_range(image, addr, addr + PAGE_SIZE - 1);
+	return kexec_dest_overlap_end(image->segment, image->nr_segments,
+				      addr, end);
 }
 
 /* ------------------------------------------------------------------ */
@@ -333,6 +421,7 @@ static void kimage_free_image_page(struct page *page)
 void kimage_free_page_list(struct list_head *list)
 {
 	struct page *page, *next;
+	unsigned long n = 0;
 
 	list_for_each_entry_safe(page, next, list, lru) {
 		unsigned int order = page_private(page);
@@ -340,16 +429,21 @@ void kimage_free_page_list(struct list_head *list)
 		list_del(&page->lru);
 		arch_kexec_pre_free_pages(page_address(page), 1 << order);
 		__free_pages(page, order);
+		if (kimage_yield_due(++n))
+			cond_resched();
 	}
 }
 
 static void kimage_release_parked(struct kimage *image)
 {
 	struct page *page;
-	unsigned long pfn;
+	unsigned long pfn, n = 0;
 
-	xa_for_each(&image->parked_pages, pfn, page)
+	xa_for_each(&image->parked_pages, pfn, page) {
 		kimage_free_image_page(page);
+		if (kimage_yield_due(++n))
+			cond_resched();
+	}
 	xa_destroy(&image->parked_pages);
 }
 
@@ -382,6 +476,18 @@ static struct page *kimage_alloc_block(unsigned long wanted, unsigned int *nr)
 		return NULL;
 	}
 	return block;
+}
+
+static struct page *kimage_alloc_list_page(void)
+{
+	struct page *page = alloc_page(KIMAGE_LIST_GFP);
+
+	if (page && arch_kexec_post_alloc_pages(page_address(page), 1,
+						KIMAGE_LIST_GFP)) {
+		__free_page(page);
+		return NULL;
+	}
+	return page;
 }
 
 /* The block of the segment ending at @end, and its pages not handed out yet. */
@@ -428,6 +534,7 @@ static struct page *kimage_take_page(struct kimage *image,
 				     struct kimage_batch *batch,
 				     unsigned long dest)
 {
+	unsigned long parked = 0;
 	struct page *page;
 
 	if (dest != KIMAGE_NO_DEST && !xa_empty(&image->parked_pages)) {
@@ -438,18 +545,18 @@ static struct page *kimage_take_page(struct kimage *image,
 
 	for (;;) {
 		unsigned long addr;
-		unsigned int nr;
 		int err;
 
 		page = batch ? kimage_batch_take(batch, dest) :
-			       kimage_alloc_block(1, &nr);
+			       kimage_alloc_list_page();
 		if (!page)
 			return ERR_PTR(-ENOMEM);
 
 		addr = kimage_page_addr(page);
 		if (addr == dest)
 			return page;
-		if (addr + PAGE_SIZE - 1 <= KEXEC_SOURCE_MEMORY_LIMIT &&
+		if (kexec_range_below(addr, addr + PAGE_SIZE,
+				      KEXEC_SOURCE_MEMORY_LIMIT) &&
 		    !kimage_page_is_destination(image, addr))
 			return page;
 
@@ -459,6 +566,10 @@ static struct page *kimage_take_page(struct kimage *image,
 			kimage_free_image_page(page);
 			return ERR_PTR(err);
 		}
+		/* A parked page is the image's: kimage_free() gives it back. */
+		err = kimage_yield_due(++parked) ? kexec_yield() : 0;
+		if (err)
+			return ERR_PTR(err);
 	}
 }
 
@@ -496,10 +607,13 @@ static void kimage_walk_entries(struct kimage *image, kimage_visit_t visit,
 {
 	kimage_entry_t *word = &image->head;
 	struct page *list_page = NULL;
-	unsigned long dest = 0;
+	unsigned long dest = 0, n = 0;
 
 	for (; *word && !(*word & IND_DONE); word++) {
 		kimage_entry_t w = *word;
+
+		if (kimage_yield_due(++n))
+			cond_resched();
 
 		if (w & IND_INDIRECTION) {
 			if (free_list && list_page)
@@ -560,36 +674,51 @@ void kimage_free(struct kimage *image)
 /* ------------------------------------------------------------------ */
 /* Control pages: what the architecture needs at the jump, never overwritten. */
 
+/* May control pages of @image go to [@addr, @addr + @size)? */
+static bool kimage_control_fits(struct kimage *image, unsigned long addr,
+				unsigned long size)
+{
+	return kexec_range_below(addr, addr + size, KEXEC_CONTROL_MEMORY_LIMIT) &&
+	       !kexec_dest_overlap_end(image->segment, image->nr_segments,
+				       addr, addr + size);
+}
+
+static void kimage_free_unusable(struct list_head *list, unsigned int order)
+{
+	struct page *page, *next;
+	unsigned long n = 0;
+
+	list_for_each_entry_safe(page, next, list, lru) {
+		list_del(&page->lru);
+		__free_pages(page, order);
+		if (kimage_yield_due(++n))
+			cond_resched();
+	}
+}
+
 static struct page *kimage_alloc_normal_control_pages(struct kimage *image,
 						      unsigned int order)
 {
-	unsigned long size = PAGE_SIZE << order;
+	unsigned long size = PAGE_SIZE << order, tries = 0;
 	LIST_HEAD(unusable);
 	struct page *pages;
 
 	/* Keep unusable blocks until the end, or they come straight back. */
 	for (;;) {
-		unsigned long addr;
-
 		pages = alloc_pages(KEXEC_CONTROL_MEMORY_GFP, order);
-		if (!pages)
-			break;
-		set_page_private(pages, order);
-		addr = kimage_page_addr(pages);
-		if (addr + size - 1 <= KEXEC_CONTROL_MEMORY_LIMIT &&
-		    !kimage_is_destination_range(image, addr, addr + size - 1))
+		if (!pages || kimage_control_fits(image, kimage_page_addr(pages),
+						  size))
 			break;
 		list_add(&pages->lru, &unusable);
+		if (kimage_yield_due(++tries) && kexec_yield()) {
+			pages = NULL;
+			break;
+		}
 	}
-
-	while (!list_empty(&unusable)) {
-		struct page *p = list_first_entry(&unusable, struct page, lru);
-
-		list_del(&p->lru);
-		__free_pages(p, order);
-	}
+	kimage_free_unusable(&unusable, order);
 	if (!pages)
 		return NULL;
+	set_page_private(pages, order);
 
 	if (arch_kexec_post_alloc_pages(page_address(pages), 1 << order,
 					KEXEC_CONTROL_MEMORY_GFP)) {
@@ -609,32 +738,22 @@ static struct page *kimage_alloc_crash_control_pages(struct kimage *image,
 						     unsigned int order)
 {
 	unsigned long size = PAGE_SIZE << order;
-	unsigned long end = phys_to_boot_phys(crashk_res.end);
-	unsigned long hole = ALIGN(image->control_page, size);
+	unsigned long start, end, hole;
+	struct page *pages;
 
-	while (hole + size - 1 <= end &&
-	       hole + size - 1 <= KEXEC_CRASH_CONTROL_MEMORY_LIMIT) {
-		unsigned long i, next = 0;
+	kexec_crash_region(&start, &end);
+	start = max(start, image->control_page);
+	end = min_t(unsigned long, end, KEXEC_CRASH_CONTROL_MEMORY_LIMIT);
+	hole = kexec_find_hole(image->segment, image->nr_segments, start, end,
+			       size);
+	if (hole == end)
+		return NULL;
 
-		for (i = 0; i < image->nr_segments; i++) {
-			const struct kexec_segment *seg = &image->segment[i];
-
-			if (seg->memsz && hole < seg->mem + seg->memsz &&
-			    seg->mem < hole + size)
-				next = max(next, seg->mem + seg->memsz);
-		}
-		if (!next) {
-			struct page *pages = boot_pfn_to_page(hole >> PAGE_SHIFT);
-
-			image->control_page = hole + size;
-			if (arch_kexec_post_alloc_pages(page_address(pages),
-							1 << order, 0))
-				return NULL;
-			return pages;
-		}
-		hole = ALIGN(next, size);
-	}
-	return NULL;
+	pages = boot_pfn_to_page(hole >> PAGE_SHIFT);
+	image->control_page = hole + size;
+	if (arch_kexec_post_alloc_pages(page_address(pages), 1 << order, 0))
+		return NULL;
+	return pages;
 }
 #else
 static struct page *kimage_alloc_crash_control_pages(struct kimage *image,
@@ -653,7 +772,8 @@ static struct page *kimage_alloc_crash_control_pages(struct kimage *image,
  * destination, so the jump does not overwrite them. They are freed with the
  * image.
  *
- * Return: the first page, or NULL.
+ * Return: the first page, or NULL when there is none, or when the caller
+ * got a fatal signal while the allocator kept handing out unusable pages.
  */
 struct page *kimage_alloc_control_pages(struct kimage *image,
 					unsigned int order)
@@ -665,14 +785,6 @@ struct page *kimage_alloc_control_pages(struct kimage *image,
 
 /* ------------------------------------------------------------------ */
 /* Loading segments. */
-
-static int kimage_yield(void)
-{
-	if (fatal_signal_pending(current))
-		return -EINTR;
-	cond_resched();
-	return 0;
-}
 
 /* Copy what the segment has for the page at @off into @page; zero the rest. */
 static int kimage_fill_page(struct kimage *image, struct page *page,
@@ -722,8 +834,8 @@ static int kimage_load_normal_segment(struct kimage *image,
 	err = kimage_add_entry(image, seg->mem | IND_DESTINATION);
 	for (off = 0; !err && off < seg->memsz; off += PAGE_SIZE) {
 		err = kimage_load_page(image, &batch, seg, off);
-		if (!err && (off >> PAGE_SHIFT) % KIMAGE_PAGES_PER_YIELD == 0)
-			err = kimage_yield();
+		if (!err && kimage_yield_due(off >> PAGE_SHIFT))
+			err = kexec_yield();
 	}
 	kimage_batch_release(&batch);
 	return err;
@@ -740,8 +852,8 @@ static int kimage_load_crash_segment(struct kimage *image,
 		struct page *page = boot_pfn_to_page((seg->mem + off) >> PAGE_SHIFT);
 
 		err = kimage_fill_page(image, page, seg, off);
-		if (!err && (off >> PAGE_SHIFT) % KIMAGE_PAGES_PER_YIELD == 0)
-			err = kimage_yield();
+		if (!err && kimage_yield_due(off >> PAGE_SHIFT))
+			err = kexec_yield();
 	}
 	return err;
 }

@@ -8,6 +8,39 @@
 
 #include <linux/kexec.h>
 
+/*
+ * The core writes every range of addresses half-open: [start, end) holds the
+ * bytes from start up to, not including, end, and is empty when they are
+ * equal. A range that would end past the top of the address space cannot be
+ * written so; its end wraps below its start, and no check lets it through.
+ * Interfaces that speak of a last byte (struct resource, the callers of
+ * kimage_is_destination_range()) are converted where they are called.
+ */
+
+/* Do the ranges share a byte, or does an empty one lie strictly inside the other? */
+static inline bool kexec_ranges_overlap(unsigned long a_start, unsigned long a_end,
+					unsigned long b_start, unsigned long b_end)
+{
+	return a_start < b_end && b_start < a_end;
+}
+
+/* Does [@start, @end) not wrap, and end at or below one of the *_MEMORY_LIMITs? */
+static inline bool kexec_range_below(unsigned long start, unsigned long end,
+				     unsigned long limit)
+{
+	return start <= end && end <= limit;
+}
+
+#ifdef CONFIG_CRASH_DUMP
+/* The crashkernel= region, in boot addresses. */
+static inline void kexec_crash_region(unsigned long *start, unsigned long *end)
+{
+	*start = phys_to_boot_phys(crashk_res.start);
+	/* A resource's end is its last byte. */
+	*end = phys_to_boot_phys(crashk_res.end) + 1;
+}
+#endif
+
 /* Checking an image's segments before anything is taken for them. */
 int sanity_check_segment_list(struct kimage *image);
 int kimage_is_destination_range(struct kimage *image,
@@ -37,6 +70,12 @@ int kexec_check_segment_sizes(const struct kexec_segment *segs,
 int kexec_check_segments_within(const struct kexec_segment *segs,
 				unsigned long nr, unsigned long start,
 				unsigned long end);
+unsigned long kexec_dest_overlap_end(const struct kexec_segment *segs,
+				     unsigned long nr, unsigned long start,
+				     unsigned long end);
+unsigned long kexec_find_hole(const struct kexec_segment *segs,
+			      unsigned long nr, unsigned long from,
+			      unsigned long end, unsigned long size);
 
 /*
  * One lock for everything that loads, unloads or boots an image. The panic

@@ -20,13 +20,49 @@ static struct kexec_segment seg(unsigned long mem, size_t memsz, size_t bufsz)
 	return (struct kexec_segment){ .mem = mem, .memsz = memsz, .bufsz = bufsz };
 }
 
+/* A limit is the end of the usable range: a range may end exactly there. */
+static void range_below_limit_boundaries(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, kexec_range_below(LIMIT - PG, LIMIT, LIMIT));
+	KUNIT_EXPECT_FALSE(test, kexec_range_below(LIMIT - PG, LIMIT + 1, LIMIT));
+	KUNIT_EXPECT_FALSE(test, kexec_range_below(LIMIT - PG, LIMIT + PG, LIMIT));
+	KUNIT_EXPECT_TRUE(test, kexec_range_below(LIMIT, LIMIT, LIMIT));
+	KUNIT_EXPECT_FALSE(test, kexec_range_below(LIMIT + PG, LIMIT + PG, LIMIT));
+	/* (-1UL) limits nothing but a range that wraps past the top. */
+	KUNIT_EXPECT_TRUE(test, kexec_range_below(-2 * PG, -PG, ULONG_MAX));
+	KUNIT_EXPECT_TRUE(test, kexec_range_below(ULONG_MAX, ULONG_MAX, ULONG_MAX));
+	KUNIT_EXPECT_FALSE(test, kexec_range_below(-PG, 0, ULONG_MAX));
+	KUNIT_EXPECT_FALSE(test, kexec_range_below(-PG, PG, ULONG_MAX));
+}
+
+static void ranges_overlap_boundaries(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, kexec_ranges_overlap(PG, 2 * PG, 2 * PG, 3 * PG));
+	KUNIT_EXPECT_FALSE(test, kexec_ranges_overlap(2 * PG, 3 * PG, PG, 2 * PG));
+	KUNIT_EXPECT_TRUE(test, kexec_ranges_overlap(PG, 2 * PG + 1, 2 * PG, 3 * PG));
+	KUNIT_EXPECT_TRUE(test, kexec_ranges_overlap(2 * PG - 1, 3 * PG, PG, 2 * PG));
+	/* An empty range at an edge touches; strictly inside, it overlaps. */
+	KUNIT_EXPECT_FALSE(test, kexec_ranges_overlap(PG, PG, PG, 2 * PG));
+	KUNIT_EXPECT_FALSE(test, kexec_ranges_overlap(2 * PG, 2 * PG, PG, 2 * PG));
+	KUNIT_EXPECT_TRUE(test, kexec_ranges_overlap(PG + 1, PG + 1, PG, 2 * PG));
+	KUNIT_EXPECT_FALSE(test, kexec_ranges_overlap(PG, PG, PG, PG));
+	/* At the top of the address space. */
+	KUNIT_EXPECT_FALSE(test, kexec_ranges_overlap(-2 * PG, -PG, -PG, ULONG_MAX));
+	KUNIT_EXPECT_TRUE(test, kexec_ranges_overlap(-2 * PG, -PG + 1, -PG, ULONG_MAX));
+}
+
 static void shape_accepts_aligned_ranges(struct kunit *test)
 {
 	struct kexec_segment s[] = {
 		seg(0x100000, 4 * PG, 0), seg(LIMIT - 2 * PG, PG, 0), seg(PG, 0, 0),
+		seg(LIMIT - PG, PG, 0),	/* ends exactly at the limit */
+		seg(LIMIT, 0, 0),	/* empty, at the limit */
 	};
 
 	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_shape(s, ARRAY_SIZE(s), LIMIT));
+	/* With (-1UL), up to the last page that does not wrap. */
+	s[0] = seg(-2 * PG, PG, 0);
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_shape(s, 1, ULONG_MAX));
 }
 
 static void shape_rejects_bad_ranges(struct kunit *test)
@@ -35,15 +71,35 @@ static void shape_rejects_bad_ranges(struct kunit *test)
 		seg(0x100000 + 1, PG, 0),	/* start not aligned */
 		seg(0x100000, PG + 1, 0),	/* end not aligned */
 		seg(-PG, 2 * PG, 0),		/* wraps */
-		seg(LIMIT - PG, PG, 0),		/* ends at the limit */
+		seg(LIMIT - PG, 2 * PG, 0),	/* ends a page past the limit */
 		seg(LIMIT, PG, 0),		/* starts there */
+		seg(LIMIT + PG, 0, 0),		/* empty, past it */
 	};
+	const struct kexec_segment top = seg(-PG, PG, 0);	/* ends at 0 */
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		KUNIT_EXPECT_EQ_MSG(test, -EADDRNOTAVAIL,
 				    kexec_check_segment_shape(&bad[i], 1, LIMIT),
 				    "case %d", i);
+	KUNIT_EXPECT_EQ(test, -EADDRNOTAVAIL,
+			kexec_check_segment_shape(&top, 1, ULONG_MAX));
+}
+
+/*
+ * The real KEXEC_DESTINATION_MEMORY_LIMIT: the last page-aligned end at or
+ * below it is accepted, the next page not. On x86 (MAXMEM - 1) that refuses
+ * a segment ending at MAXMEM, as kexec_load() always has.
+ */
+static void shape_at_the_arch_limit(struct kunit *test)
+{
+	unsigned long lim = KEXEC_DESTINATION_MEMORY_LIMIT;
+	unsigned long top = ALIGN_DOWN(lim, PG);
+	struct kexec_segment s = seg(top - PG, PG, 0);
+
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_shape(&s, 1, lim));
+	s = seg(top, PG, 0);
+	KUNIT_EXPECT_EQ(test, -EADDRNOTAVAIL, kexec_check_segment_shape(&s, 1, lim));
 }
 
 static void overlap_found_anywhere_in_the_list(struct kunit *test)
@@ -76,19 +132,23 @@ static void sizes_limit_buffers_and_ram(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_sizes(s, 2, 1 << 20));
 }
 
-static void within_region_inclusive_end(struct kunit *test)
+static void within_region_boundaries(struct kunit *test)
 {
-	unsigned long start = 0x1000000, end = 0x1ffffff;
+	unsigned long start = 0x1000000, end = 0x2000000;
 	const struct {
 		struct kexec_segment s;
 		int err;
 	} cases[] = {
-		{ seg(start, end + 1 - start, 0), 0 },
-		{ seg(end + 1 - PG, PG, 0), 0 },
-		{ seg(end + 1, 0, 0), 0 },
-		{ seg(end + 1 - PG, 2 * PG, 0), -EADDRNOTAVAIL },
+		{ seg(start, end - start, 0), 0 },
+		{ seg(end - PG, PG, 0), 0 },
+		{ seg(end, 0, 0), 0 },			/* empty, at the end */
+		{ seg(start, 0, 0), 0 },		/* empty, at the start */
+		{ seg(end - PG, 2 * PG, 0), -EADDRNOTAVAIL },
+		{ seg(end, PG, 0), -EADDRNOTAVAIL },
 		{ seg(start - PG, PG, 0), -EADDRNOTAVAIL },
+		{ seg(start - PG, 2 * PG, 0), -EADDRNOTAVAIL },
 		{ seg(start - PG, 0, 0), -EADDRNOTAVAIL },
+		{ seg(end + PG, 0, 0), -EADDRNOTAVAIL },
 	};
 	int i;
 
@@ -114,6 +174,46 @@ static void destination_range_is_inclusive(struct kunit *test)
 	/* An empty segment is no destination. */
 	KUNIT_EXPECT_FALSE(test, kimage_is_destination_range(image, 0x2ff000, 0x301000));
 	kimage_free(image);
+}
+
+/* Its inclusive end may be the last byte there is; no segment can hold it. */
+static void destination_range_at_the_top(struct kunit *test)
+{
+	struct kimage *image = do_kimage_alloc_init();
+
+	KUNIT_ASSERT_NOT_NULL(test, image);
+	image->segment[0] = seg(-3 * PG, 2 * PG, 0);
+	image->nr_segments = 1;
+	KUNIT_EXPECT_TRUE(test, kimage_is_destination_range(image, 0, ULONG_MAX));
+	KUNIT_EXPECT_TRUE(test, kimage_is_destination_range(image, -PG - 1, ULONG_MAX));
+	KUNIT_EXPECT_FALSE(test, kimage_is_destination_range(image, -PG, ULONG_MAX));
+	KUNIT_EXPECT_FALSE(test, kimage_is_destination_range(image, 0, -3 * PG - 1));
+	KUNIT_EXPECT_TRUE(test, kimage_is_destination_range(image, 0, -3 * PG));
+	kimage_free(image);
+}
+
+/* How crash control pages are placed: around destinations, inside the region. */
+static void find_hole_boundaries(struct kunit *test)
+{
+	const struct kexec_segment s[] = {
+		seg(0x10000, 2 * PG, 0), seg(0x14000, PG, 0),
+		seg(0x13000, 0, 0),	/* empty: no obstacle */
+	};
+	const struct kexec_segment top[] = { seg(-8 * PG, 5 * PG, 0) };
+
+	/* A hole may touch a destination on either side. */
+	KUNIT_EXPECT_EQ(test, 0x12000, kexec_find_hole(s, 3, 0x10000, 0x20000, PG));
+	KUNIT_EXPECT_EQ(test, 0x12000, kexec_find_hole(s, 3, 0x10000, 0x20000, 2 * PG));
+	KUNIT_EXPECT_EQ(test, 0xf000, kexec_find_hole(s, 3, 0xf000, 0x20000, PG));
+	/* Aligned to its size, past both; it may end exactly at the end. */
+	KUNIT_EXPECT_EQ(test, 0x18000, kexec_find_hole(s, 3, 0x10000, 0x20000, 4 * PG));
+	KUNIT_EXPECT_EQ(test, 0x18000, kexec_find_hole(s, 3, 0x10000, 0x1c000, 4 * PG));
+	KUNIT_EXPECT_EQ(test, 0x1b000, kexec_find_hole(s, 3, 0x10000, 0x1b000, 4 * PG));
+	/* Rounding up past the last destination wraps to 0: no hole. */
+	KUNIT_EXPECT_EQ(test, ULONG_MAX,
+			kexec_find_hole(top, 1, -8 * PG, ULONG_MAX, 4 * PG));
+	KUNIT_EXPECT_EQ(test, -3 * PG,
+			kexec_find_hole(top, 1, -8 * PG, ULONG_MAX, PG));
 }
 
 /*
@@ -297,12 +397,17 @@ static void control_pages_avoid_destinations(struct kunit *test)
 }
 
 static struct kunit_case kexec_segment_cases[] = {
+	KUNIT_CASE(range_below_limit_boundaries),
+	KUNIT_CASE(ranges_overlap_boundaries),
 	KUNIT_CASE(shape_accepts_aligned_ranges),
 	KUNIT_CASE(shape_rejects_bad_ranges),
+	KUNIT_CASE(shape_at_the_arch_limit),
 	KUNIT_CASE(overlap_found_anywhere_in_the_list),
 	KUNIT_CASE(sizes_limit_buffers_and_ram),
-	KUNIT_CASE(within_region_inclusive_end),
+	KUNIT_CASE(within_region_boundaries),
 	KUNIT_CASE(destination_range_is_inclusive),
+	KUNIT_CASE(destination_range_at_the_top),
+	KUNIT_CASE(find_hole_boundaries),
 	{}
 };
 

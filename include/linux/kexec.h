@@ -52,9 +52,14 @@ extern note_buf_t __percpu *crash_notes;
 #include <linux/crash_core.h>
 
 /*
- * What the architecture must tell us: the highest addresses (exclusive) for
- * sources, destinations and control pages, the control code size and its
- * kexec_load() architecture code.
+ * What the architecture must tell us: its kexec_load() architecture code,
+ * the control code size, and where the memory usable for source pages,
+ * destinations and control pages ends (KEXEC_*_MEMORY_LIMIT, and
+ * KEXEC_CRASH_CONTROL_MEMORY_LIMIT below). The core reads a limit as the end
+ * of a half-open range: [start, end) may be used when end <= limit, so (-1UL)
+ * limits nothing a range can reach. Some architectures give their last
+ * usable byte (x86: MAXMEM - 1); read so, the page below it goes unused,
+ * which keeps what kexec_load() has always answered for a destination there.
  */
 #if !defined(KEXEC_SOURCE_MEMORY_LIMIT) || !defined(KEXEC_DESTINATION_MEMORY_LIMIT)
 #error "asm/kexec.h must define KEXEC_SOURCE_MEMORY_LIMIT and KEXEC_DESTINATION_MEMORY_LIMIT"
@@ -323,6 +328,7 @@ static inline int machine_kexec_post_load(struct kimage *image) { return 0; }
 
 /* Provided by the core. */
 int kernel_kexec(void);
+int kexec_yield(void);
 struct page *kimage_alloc_control_pages(struct kimage *image,
 					unsigned int order);
 bool kexec_load_permitted(int kexec_image_type);

@@ -38,12 +38,25 @@ static void *kexec_pgt_alloc(void *context)
 	return page_address(page);
 }
 
+/*
+ * Map [@start, @start + @size) a PUD_SIZE-aligned piece at a time: a piece
+ * fills at most one page of entries, and between pieces the map of a large
+ * machine can stop for a killed caller. Pieces on those boundaries give the
+ * tables one call would.
+ */
 static int kexec_ident_map(struct x86_mapping_info *info, pgd_t *pgd,
 			   u64 start, u64 size)
 {
-	if (!size)
-		return 0;
-	return kernel_ident_mapping_init(info, pgd, start, start + size);
+	u64 end = start + size, next;
+	int err = 0;
+
+	for (; !err && start < end; start = next) {
+		next = min(end, ALIGN_DOWN(start, PUD_SIZE) + PUD_SIZE);
+		err = kernel_ident_mapping_init(info, pgd, start, next);
+		if (!err)
+			err = kexec_yield();
+	}
+	return err;
 }
 
 static int kexec_map_firmware_res(struct resource *res, void *arg)

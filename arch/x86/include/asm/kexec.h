@@ -28,7 +28,7 @@
 
 struct kimage;
 
-/* Every limit is inclusive: the highest byte address the core may use. */
+/* Upstream's values, read as include/linux/kexec.h says. */
 #define KEXEC_SOURCE_MEMORY_LIMIT	(MAXMEM - 1)
 #define KEXEC_DESTINATION_MEMORY_LIMIT	(MAXMEM - 1)
 #define KEXEC_CONTROL_MEMORY_LIMIT	(MAXMEM - 1)
