@@ -12,8 +12,10 @@
 # More programs are built there and are in no list: kexec_load_bench (the guest
 # scenarios bench-load and bench-crash), kexec_failed_load (the failed-load scenario,
 # which runs it between kexec -l and kexec -e), kexec_failed_crash_load (the
-# kdump-reload scenario, between kexec -p and the crash) and kexec_vmcore_notes (every
-# kdump scenario's crash kernel).
+# kdump-reload scenario, between kexec -p and the crash), kexec_vmcore_notes (every
+# kdump scenario's crash kernel), and the robustness programs each scenario of that
+# name runs: kexec_faults (faults), kexec_kill (kill), kexec_layout (layouts),
+# kexec_fuzz (fuzz) and kexec_race (race).
 # Prints the output directory. make's own timestamps decide what is rebuilt; the kx tree
 # keeps the mtime of every file whose content did not change.
 set -euo pipefail
@@ -22,7 +24,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${KX_BUILD:-$top/build}
 out=$build/selftests/kexec
 programs=(kexec_load_test kexec_policy_test kexec_load_bench kexec_failed_load
-	kexec_failed_crash_load kexec_vmcore_notes kexec_layout kexec_fuzz kexec_race)
+	kexec_failed_crash_load kexec_vmcore_notes kexec_faults kexec_kill kexec_layout
+	kexec_fuzz kexec_race)
 
 say() { echo "selftests.sh: $*" >&2; }
 
