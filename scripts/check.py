@@ -159,6 +159,22 @@ def verify_booted(run, _args):
     return run.guest_result()
 
 
+def verify_layouts(run, _args):
+    """Layouts 1..K came up in order, each with the layout its parent announced."""
+    execs = re.findall(r"layouts exec seed=(\d+) segments=(\d+)", "\n".join(run.kx_lines()))
+    booted = re.findall(r"layouts booted gen=(\d+) seed=(\d+)", "\n".join(run.kx_lines()))
+    for gen, (got, seed) in enumerate(booted, start=1):
+        if int(got) != gen:
+            return False, f"layout {got} came up where {gen} was expected"
+        if gen > len(execs) or execs[gen - 1][0] != seed:
+            return False, f"layout {gen} came up with seed {seed}, not the one exec'd"
+    passed, reason = run.guest_result()
+    if passed:
+        segments = ", ".join(count for _, count in execs)
+        reason = f"{reason}; segments per layout: {segments}"
+    return passed, reason
+
+
 def verify_kdump(run, _args):
     """The crashed kernel's log, read out of the dump on the host, holds the marker."""
     lines = run.kx_lines()
@@ -341,13 +357,21 @@ SCENARIOS = {
     # fault attributes live in its debugfs), then the image loaded before them boots.
     "faults": Scenario("crashkernel=256M kx.seed=1 kx.rounds=4", 300, verify_selftests,
                        flavours=("debug",), only=("debug",)),
+    # A fixed seed: the same calls on every run, and on both implementations.
+    "fuzz": Scenario("crashkernel=128M kx.seed=1 kx.count=20000 kx.time=60", 240,
+                     verify_selftests, flavours=("plain", "debug")),
+    "race": Scenario("crashkernel=128M kx.time=20", 180, verify_selftests,
+                     flavours=("plain", "debug")),
+    # A loader of our own cuts the kernel and initrd into random segments, boots them.
+    "layouts": Scenario("kx.layouts=3 kx.seed=1", 180, verify_layouts,
+                        flavours=("plain", "debug")),
     # Large loads killed part way through; the kill latency is a figure in the log.
     "kill": Scenario("crashkernel=256M", 240, verify_selftests, flavours=("plain", "debug")),
     # The KUnit suites test our implementation's internal functions, which upstream's
     # tree does not have: upstream has no kexec* suite to run, so it runs this scenario
     # only when asked to by name.
     "kunit": Scenario(f"kunit.filter_glob={KUNIT_FILTER}", 180, verify_kunit,
-                      default_for=("kx",)),
+                      default_for=("kx",), flavours=("plain", "debug")),
 }
 # The judge must be seen to fail: each run commits one bug (the test module) that one
 # detector of the debug flavour must report.
