@@ -27,6 +27,11 @@
  * that model. Then both images are unloaded, and free memory must come
  * back to where it was before the run.
  *
+ * Prints "# seed N" first; at the end "# fuzz: N calls in S s (R calls/s),
+ * N ok" and the count of each errno, then the slowest call, which bounds
+ * how far past -t a run can go (no call is cut short). A run stops early
+ * after FZ_MAX_MISMATCHES answers or states that the model did not expect.
+ *
  * Needs root, CONFIG_KEXEC, CONFIG_CRASH_DUMP and a crash region
  * (crashkernel=128M) in a guest of about 2 GiB; KX_IMPL names the kernel
  * (kx or upstream), whose answers differ where kexec_load_test.c says.
