@@ -56,7 +56,7 @@
  * what it was before. Slab pages that still hold other objects stay, and
  * the per-CPU free lists move between two readings: in twenty runs of up
  * to 40,000 calls on both kernels, plain and debug (KASAN, kmemleak), the
- * most that was missing was 392 KiB, and 712 KiB after kexec_race on the
+ * most that was missing was 392 KiB, and 776 KiB after kexec_race on the
  * debug kernel. One page leaked per successful load (more than half of the
  * calls) would be tens of MiB; a 4 MiB image left loaded shows as 4096 KiB.
  */

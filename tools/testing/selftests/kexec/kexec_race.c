@@ -45,7 +45,7 @@
 /*
  * As in kexec_fuzz.c: slab pages and per-CPU free lists. After runs of
  * 20 to 30 s, tens of thousands of loads each, at most 384 KiB was missing
- * on the plain kernels, 712 KiB on the debug one (KASAN, kmemleak).
+ * on the plain kernels, 776 KiB on the debug ones (KASAN, kmemleak).
  */
 #define RC_SLACK_KIB	2048L
 
