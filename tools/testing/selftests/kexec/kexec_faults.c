@@ -23,11 +23,6 @@
 #define FAULT_DIR	"/sys/kernel/debug"
 /* Injections allowed per load: enough for every allocation of a load. */
 #define FAULT_BUDGET	100000
-/*
- * Free memory may differ from the start by this much: per-CPU lists and slab
- * caches refill in steps, and KASAN's quarantine holds freed objects.
- */
-#define FREE_SLACK_KIB	4096
 
 struct fault_kind {
 	const char *name;
@@ -274,20 +269,20 @@ int main(int argc, char **argv)
 				   "an image loaded by kexec -l and no crash image");
 	ksft_set_plan(rounds * NR_KINDS * 2 + 1);
 
-	free_start = kx_free_kib();
+	free_start = kx_settled_free_kib();
 	for (r = 0; r < rounds; r++)
 		for (i = 0; i < NR_KINDS * 2; i++)
 			round_one(&img, &kinds[i / 2], PICK(probabilities), PICK(intervals),
 				  i % 2);
 	kx_unload(KEXEC_ON_CRASH);
-	free_end = kx_free_kib();
+	free_end = kx_settled_free_kib();
 
 	ksft_print_msg("faults injected: %s %lu, %s %lu, %s %lu\n", kinds[0].name,
 		       kinds[0].injected, kinds[1].name, kinds[1].injected,
 		       kinds[2].name, kinds[2].injected);
 	ksft_test_result(kx_loaded() == 1 && kx_crash_loaded() == 0 &&
-			 free_start - free_end <= FREE_SLACK_KIB,
-			 "kept_image_memory_back (kept image loaded, crash unloaded, %s %ld KiB, slack %d)\n",
-			 "free memory moved by", free_end - free_start, FREE_SLACK_KIB);
+			 free_start - free_end <= KX_FREE_SLACK_KIB,
+			 "kept_image_memory_back (kept image loaded, crash unloaded, %s %ld KiB, slack %ld)\n",
+			 "free memory moved by", free_end - free_start, KX_FREE_SLACK_KIB);
 	ksft_finished();
 }

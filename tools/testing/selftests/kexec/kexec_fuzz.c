@@ -51,16 +51,6 @@
 /* Enough mismatches to see a pattern; more only repeat it. */
 #define FZ_MAX_MISMATCHES	20
 #define FZ_MAX_SECONDS		3000
-/*
- * Free memory after the run, both images unloaded, may be this much below
- * what it was before. Slab pages that still hold other objects stay, and
- * the per-CPU free lists move between two readings: in twenty runs of up
- * to 40,000 calls on both kernels, plain and debug (KASAN, kmemleak), the
- * most that was missing was 392 KiB, and 776 KiB after kexec_race on the
- * debug kernel. One page leaked per successful load (more than half of the
- * calls) would be tens of MiB; a 4 MiB image left loaded shows as 4096 KiB.
- */
-#define FZ_SLACK_KIB		2048L
 
 struct fz_opts {
 	unsigned long long seed;
@@ -1282,9 +1272,9 @@ TEST_F(fuzz, free_memory_returns)
 	long after = kx_settled_free_kib();
 
 	ksft_print_msg("fuzz: free memory %ld KiB before, %ld KiB after, slack %ld KiB\n",
-		       free_before_kib, after, FZ_SLACK_KIB);
+		       free_before_kib, after, KX_FREE_SLACK_KIB);
 	ASSERT_LT(0, free_before_kib);
-	EXPECT_GE(after + FZ_SLACK_KIB, free_before_kib);
+	EXPECT_GE(after + KX_FREE_SLACK_KIB, free_before_kib);
 }
 
 static void bad_usage(const char *prog)

@@ -22,8 +22,6 @@
 
 /* System time the child must have spent in the kernel before the kill. */
 #define PROGRESS_TICKS	5
-/* Free memory may differ from the start by this much (per-CPU lists, slab caches). */
-#define FREE_SLACK_KIB	4096
 
 struct load {
 	char *buf;
@@ -137,7 +135,7 @@ int main(int argc, char **argv)
 	ksft_set_plan(3);
 	if (setup(&l, mib, crash))
 		ksft_exit_fail_msg("setup: %s\n", strerror(errno));
-	free_start = kx_free_kib();
+	free_start = kx_settled_free_kib();
 
 	pid = kx_spawn(loader, &l);
 	close(l.ready[1]);
@@ -162,9 +160,9 @@ int main(int argc, char **argv)
 				 crash ? "kexec_crash_loaded" : "kexec_loaded", loaded);
 	kx_unload(l.flags);
 
-	free_end = kx_free_kib();
-	ksft_test_result(free_start - free_end <= FREE_SLACK_KIB,
-			 "%s_memory_back (free memory %ld KiB from the start, slack %d)\n",
-			 mode, free_end - free_start, FREE_SLACK_KIB);
+	free_end = kx_settled_free_kib();
+	ksft_test_result(free_start - free_end <= KX_FREE_SLACK_KIB,
+			 "%s_memory_back (free memory %ld KiB from the start, slack %ld)\n",
+			 mode, free_end - free_start, KX_FREE_SLACK_KIB);
 	ksft_finished();
 }

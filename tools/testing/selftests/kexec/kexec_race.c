@@ -42,12 +42,6 @@
 #define RC_NR_RESULTS	256
 /* The bad loads, in turn. */
 #define RC_BAD_KINDS	6
-/*
- * As in kexec_fuzz.c: slab pages and per-CPU free lists. After runs of
- * 20 to 30 s, tens of thousands of loads each, at most 384 KiB was missing
- * on the plain kernels, 776 KiB on the debug ones (KASAN, kmemleak).
- */
-#define RC_SLACK_KIB	2048L
 
 enum rc_role { R_NORMAL, R_CRASH, R_UNLOAD, R_BAD, R_READ, R_SIZE, NR_ROLES };
 
@@ -355,9 +349,9 @@ TEST_F(race, free_memory_returns)
 	long after = kx_settled_free_kib();
 
 	ksft_print_msg("race: free memory %ld KiB before, %ld KiB after, slack %ld KiB\n",
-		       free_before_kib, after, RC_SLACK_KIB);
+		       free_before_kib, after, KX_FREE_SLACK_KIB);
 	ASSERT_LT(0, free_before_kib);
-	EXPECT_GE(after + RC_SLACK_KIB, free_before_kib);
+	EXPECT_GE(after + KX_FREE_SLACK_KIB, free_before_kib);
 }
 
 static void bad_usage(const char *prog)
