@@ -1269,12 +1269,7 @@ TEST_F(fuzz, both_unload)
 /* Runs after the others: their processes, and what they loaded, are gone. */
 TEST_F(fuzz, free_memory_returns)
 {
-	long after = kx_settled_free_kib();
-
-	ksft_print_msg("fuzz: free memory %ld KiB before, %ld KiB after, slack %ld KiB\n",
-		       free_before_kib, after, KX_FREE_SLACK_KIB);
-	ASSERT_LT(0, free_before_kib);
-	EXPECT_GE(after + KX_FREE_SLACK_KIB, free_before_kib);
+	kx_expect_memory_back(_metadata, "fuzz", free_before_kib);
 }
 
 static void bad_usage(const char *prog)

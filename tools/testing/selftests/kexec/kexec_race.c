@@ -346,12 +346,7 @@ TEST_F(race, final_state)
 /* Runs last: the workers, and what they loaded, are gone. */
 TEST_F(race, free_memory_returns)
 {
-	long after = kx_settled_free_kib();
-
-	ksft_print_msg("race: free memory %ld KiB before, %ld KiB after, slack %ld KiB\n",
-		       free_before_kib, after, KX_FREE_SLACK_KIB);
-	ASSERT_LT(0, free_before_kib);
-	EXPECT_GE(after + KX_FREE_SLACK_KIB, free_before_kib);
+	kx_expect_memory_back(_metadata, "race", free_before_kib);
 }
 
 static void bad_usage(const char *prog)

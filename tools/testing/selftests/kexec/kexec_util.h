@@ -559,6 +559,18 @@ static inline bool testing_ours(struct __test_metadata *_metadata)
 	return kx;
 }
 
+/* Free memory is back within KX_FREE_SLACK_KIB of @before_kib (@who names the run). */
+static inline void kx_expect_memory_back(struct __test_metadata *_metadata,
+					 const char *who, long before_kib)
+{
+	long after = kx_settled_free_kib();
+
+	ksft_print_msg("%s: free memory %ld KiB before, %ld KiB after, slack %ld KiB\n",
+		       who, before_kib, after, KX_FREE_SLACK_KIB);
+	ASSERT_LT(0, before_kib);
+	EXPECT_GE(after + KX_FREE_SLACK_KIB, before_kib);
+}
+
 #endif /* __KSELFTEST_HARNESS_H */
 
 #endif /* KEXEC_UTIL_H */
