@@ -7,7 +7,9 @@
  * Every load must succeed or fail with ENOMEM or EFAULT, and the image loaded
  * before (by kexec -l) must stay loaded: each normal load ends in a segment
  * whose buffer faults, so that none can replace it even when no fault is
- * injected. Crash loads may succeed. At the end the crash image is unloaded
+ * injected. Crash loads may succeed. Then a sweep with small images: the
+ * first fault site of a load fails, then the second, and so on (fail-nth)
+ * until a load passes every site. At the end the crash image is unloaded
  * and free memory must be back where it was. The faults guest scenario then
  * scans for leaks and boots the image kept, checking its initrd.
  *
@@ -44,6 +46,9 @@ static struct fault_kind kinds[] = {
 #define NR_KINDS ARRAY_SIZE(kinds)
 /* The loading child's own stack, faulted in before any fault is armed. */
 #define CHILD_STACK	(64UL << 10)
+/* The sweep's image: small, so that its fault sites are few. */
+#define SWEEP_BYTES	(32UL << 10)
+#define SWEEP_MAX	400
 
 struct image {
 	char *kernel, *initrd, *hole;
@@ -146,18 +151,35 @@ static unsigned long layout(const struct image *img, bool crash,
 struct faulty_load {
 	unsigned long entry, nr, flags;
 	struct kexec_segment *segs;
+	long nth;		/* 0: the armed faults; N: the Nth fault site fails */
 	int result;
+	int loaded, released;	/* the handshake, in memory both share */
 };
 
-/* In the child: mark this task for the armed faults, then load. */
+/*
+ * In the child: mark this task for the faults, load, then wait, without a
+ * system call that could count as a fault site, until the parent has read
+ * what is left of fail-nth.
+ */
 static int faulty_child(void *arg)
 {
 	struct faulty_load *l = arg;
-	int fd = open("/proc/self/make-it-fail", O_WRONLY);
+	char text[24];
+	int fd, len;
 
-	if (fd < 0 || write(fd, "1", 1) != 1)
+	if (l->nth) {
+		len = snprintf(text, sizeof(text), "%ld", l->nth);
+		fd = open("/proc/thread-self/fail-nth", O_WRONLY);
+	} else {
+		len = snprintf(text, sizeof(text), "1");
+		fd = open("/proc/self/make-it-fail", O_WRONLY);
+	}
+	if (fd < 0 || write(fd, text, len) != len)
 		return KX_CHILD_SETUP;
 	l->result = kx_load(l->entry, l->nr, l->segs, l->flags);
+	__atomic_store_n(&l->loaded, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&l->released, __ATOMIC_ACQUIRE))
+		;
 	return 0;
 }
 
@@ -165,13 +187,16 @@ static int faulty_child(void *arg)
  * Load with faults armed for a child that shares our memory and runs on a
  * stack faulted in already: it takes no page fault of its own that an
  * injected failure could break. Returns 0 or the errno, -1 if the child
- * could not run.
+ * could not run; *@left is what the child's fail-nth counter has left (0:
+ * the Nth site was reached and failed).
  */
 static int load_with_faults(unsigned long entry, unsigned long nr,
-			    struct kexec_segment *segs, unsigned long flags)
+			    struct kexec_segment *segs, unsigned long flags,
+			    long nth, long *left)
 {
 	static char *stack;
-	struct faulty_load l = { entry, nr, flags, segs, -1 };
+	struct faulty_load l = { entry, nr, flags, segs, nth, -1 };
+	char path[64];
 	pid_t pid;
 
 	if (!stack) {
@@ -180,8 +205,16 @@ static int load_with_faults(unsigned long entry, unsigned long nr,
 			return -1;
 		memset(stack, 0, CHILD_STACK);
 	}
-	pid = clone(faulty_child, stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &l);
-	if (pid < 0 || kx_reap(pid) != 0)
+	pid = clone(faulty_child, stack + CHILD_STACK, CLONE_VM | SIGCHLD, &l);
+	if (pid < 0)
+		return -1;
+	while (!__atomic_load_n(&l.loaded, __ATOMIC_ACQUIRE) && !waitpid(pid, NULL, WNOHANG))
+		sched_yield();
+	snprintf(path, sizeof(path), "/proc/%d/fail-nth", pid);
+	if (left && kx_read_long(path, left))
+		*left = -1;
+	__atomic_store_n(&l.released, 1, __ATOMIC_RELEASE);
+	if (kx_reap(pid) != 0)
 		return -1;
 	return l.result;
 }
@@ -204,26 +237,73 @@ static void round_one(const struct image *img, struct fault_kind *k,
 	snprintf(name, sizeof(name), "%s_p%ld_i%ld_%s", k->name, probability, interval,
 		 crash ? "crash" : "normal");
 	if (fault_arm(k, probability, interval)) {
-		ksft_test_result_fail("%s_arm: cannot arm (no debugfs?)\n", k->name);
+		ksft_test_result_fail("%s_arm (cannot arm: no debugfs?)\n", k->name);
 		return;
 	}
-	err = load_with_faults(entry, nr, segs, crash ? KEXEC_ON_CRASH : 0);
+	err = load_with_faults(entry, nr, segs, crash ? KEXEC_ON_CRASH : 0, 0, NULL);
 	injected = fault_disarm(k);
 	k->injected += injected;
 
 	if (err < 0 || !errno_allowed(err, crash))
-		ksft_test_result_fail("%s: %s\n", name,
+		ksft_test_result_fail("%s (%s)\n", name,
 				      err < 0 ? "the loading child failed" : strerror(err));
 	else if (kx_loaded() != 1)
-		ksft_test_result_fail("%s: the image loaded before is gone\n", name);
+		ksft_test_result_fail("%s (the image loaded before is gone)\n", name);
 	/* A failed crash load may drop the armed image, never arm one. */
 	else if (crash && kx_crash_loaded() != (err ? 0 : 1) &&
 		 !(err && kx_crash_loaded() == crash_before))
-		ksft_test_result_fail("%s: kexec_crash_loaded %ld after %s\n",
+		ksft_test_result_fail("%s (kexec_crash_loaded %ld after %s)\n",
 				      name, kx_crash_loaded(), strerror(err));
 	else
-		ksft_test_result_pass("%s: %s, %ld injected\n", name,
+		ksft_test_result_pass("%s (%s, %ld injected)\n", name,
 				      err ? strerror(err) : "loaded", injected);
+}
+
+/* Every fault site reachable, none failing by chance: fail-nth alone decides. */
+static int sweep_setup(void)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < NR_KINDS && !err; i++)
+		err = fault_arm(&kinds[i], 0, 1);
+	return err;
+}
+
+/*
+ * Fail each fault site of a small load in turn, until a load passes them
+ * all (or SWEEP_MAX sites). Every result must be allowed and the image
+ * loaded before kept; a crash load may disarm, never arm on failure.
+ */
+static void sweep(const struct image *full, bool crash)
+{
+	struct image img = *full;
+	struct kexec_segment segs[3];
+	unsigned long nr, entry;
+	long nth, left = 0, bad = 0;
+	int err = 0;
+
+	img.kernel_sz = SWEEP_BYTES;
+	img.initrd_sz = SWEEP_BYTES;
+	entry = layout(&img, crash, segs, &nr);
+	for (nth = 1; nth <= SWEEP_MAX && !left; nth++) {
+		long crash_before = kx_crash_loaded();
+
+		err = load_with_faults(entry, nr, segs, crash ? KEXEC_ON_CRASH : 0, nth, &left);
+		if (err < 0 || left < 0 || !errno_allowed(err, crash) || kx_loaded() != 1 ||
+		    (crash && kx_crash_loaded() != (err ? 0 : 1) &&
+		     !(err && kx_crash_loaded() == crash_before))) {
+			ksft_print_msg("fail-nth %ld (%s): %s, loaded %ld, crash loaded %ld\n",
+				       nth, crash ? "crash" : "normal",
+				       err < 0 ? "no result" : strerror(err), kx_loaded(),
+				       kx_crash_loaded());
+			bad++;
+		}
+		if (crash && !err)
+			kx_unload(KEXEC_ON_CRASH);
+	}
+	ksft_test_result(!bad && left > 0, "sweep_%s (%ld fault sites failed in turn, %ld wrong)\n",
+			 crash ? "crash" : "normal", nth - 2, bad);
 }
 
 static const long probabilities[] = { 5, 25, 50, 100 };
@@ -267,7 +347,7 @@ int main(int argc, char **argv)
 	    kx_crash_loaded() != 0)
 		ksft_exit_fail_msg("%s, %s\n", "needs KERNEL, INITRD and a crash region",
 				   "an image loaded by kexec -l and no crash image");
-	ksft_set_plan(rounds * NR_KINDS * 2 + 1);
+	ksft_set_plan(rounds * NR_KINDS * 2 + 3);
 
 	free_start = kx_settled_free_kib();
 	for (r = 0; r < rounds; r++)
@@ -275,6 +355,10 @@ int main(int argc, char **argv)
 			round_one(&img, &kinds[i / 2], PICK(probabilities), PICK(intervals),
 				  i % 2);
 	kx_unload(KEXEC_ON_CRASH);
+	if (sweep_setup())
+		ksft_exit_fail_msg("cannot set the fault attributes up for the sweep\n");
+	sweep(&img, false);
+	sweep(&img, true);
 	free_end = kx_settled_free_kib();
 
 	ksft_print_msg("faults injected: %s %lu, %s %lu, %s %lu\n", kinds[0].name,

@@ -37,8 +37,11 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Field 15 of /proc/PID/stat: system time in clock ticks, or -1. */
-static long system_ticks(pid_t pid)
+/*
+ * Field 15 of /proc/PID/stat: system time in clock ticks, or -1; *@state
+ * gets field 3 ('Z' once the process has exited).
+ */
+static long system_ticks(pid_t pid, char *state)
 {
 	char path[64], text[1024], *p;
 	long ticks = -1;
@@ -52,6 +55,7 @@ static long system_ticks(pid_t pid)
 	if (fgets(text, sizeof(text), f)) {
 		/* The command name may hold spaces: count from its closing paren. */
 		p = strrchr(text, ')');
+		*state = p && p[1] ? p[2] : '?';
 		for (i = 2; p && i < 15; i++)
 			p = strchr(p + 1, ' ');
 		if (p)
@@ -74,19 +78,22 @@ static int loader(void *arg)
 	return err ?: KX_CHILD_GAVE_UP;
 }
 
-/* Wait until the child has worked in the kernel for a while. */
+/*
+ * Wait until the child has worked in the kernel for a while, or has exited
+ * (a load that ended before the kill: the caller sees it in the status).
+ */
 static bool wait_for_progress(pid_t pid, int ready)
 {
 	long start, ticks;
-	char c;
+	char c, state = '?';
 
 	if (read(ready, &c, 1) != 1)
 		return false;
-	start = system_ticks(pid);
+	start = system_ticks(pid, &state);
 	do {
 		sched_yield();
-		ticks = system_ticks(pid);
-	} while (ticks >= 0 && ticks < start + PROGRESS_TICKS);
+		ticks = system_ticks(pid, &state);
+	} while (ticks >= 0 && ticks < start + PROGRESS_TICKS && state != 'Z');
 	return ticks >= 0;
 }
 
