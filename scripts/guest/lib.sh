@@ -1,13 +1,14 @@
 # Helpers for the guest scenarios (sourced by /init).
 
-# arg NAME [DEFAULT]: the value of kx.NAME= on the kernel command line.
+# arg NAME [DEFAULT]: the value of kx.NAME= on the kernel command line; the last one
+# wins, so that words added after a scenario's own (KX_APPEND, make soak) override them.
 arg() {
-	local w
+	local w val="${2:-}"
 	# shellcheck disable=SC2013 # the command line is one line of words
 	for w in $(cat /proc/cmdline); do
-		case $w in kx.$1=*) echo "${w#*=}"; return ;; esac
+		case $w in kx.$1=*) val=${w#*=} ;; esac
 	done
-	echo "${2:-}"
+	echo "$val"
 }
 
 say() { echo "KX: $*"; }
@@ -81,7 +82,14 @@ load_next() {
 	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
 	shift
 	# shellcheck disable=SC2086 # the options are words
-	kexec $opts /boot/bzImage --initrd=/tmp/initrd --append="$(next_cmdline "$@")"
+	kexec $opts /boot/bzImage --initrd=/tmp/initrd --append="$(next_cmdline "$@")" && return
+	# Say why: the same load again with kexec-tools' debug output, and the kernel's log.
+	say "kexec $opts failed; again with -d:"
+	# shellcheck disable=SC2086 # the options are words
+	kexec -d $opts /boot/bzImage --initrd=/tmp/initrd --append="$(next_cmdline "$@")" 2>&1 |
+		tail -40
+	dmesg | tail -20
+	return 1
 }
 
 # Milliseconds since boot (/proc/uptime has centiseconds).
