@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 
 	loaded = kx_image_loaded(l.flags);
 	if (upstream && crash && loaded == 1)
-		ksft_test_result_pass("%s_nothing_loaded: %s\n", mode,
+		ksft_test_result_pass("%s_nothing_loaded (%s)\n", mode,
 				      "upstream defect: the killed crash load finished, armed");
 	else
 		ksft_test_result(loaded == 0, "%s_nothing_loaded (%s: %ld)\n", mode,
