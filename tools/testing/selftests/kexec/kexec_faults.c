@@ -224,6 +224,26 @@ static bool errno_allowed(int err, bool crash)
 	return err == ENOMEM || err == EFAULT || (crash && err == 0);
 }
 
+/*
+ * What is wrong with a load's outcome, or NULL: the result must be allowed,
+ * the image loaded before kept, and a failed crash load may drop the armed
+ * image but never arm one.
+ */
+static const char *outcome_wrong(int err, bool crash, long crash_before)
+{
+	long crash_now = kx_crash_loaded();
+
+	if (err < 0)
+		return "the loading child failed";
+	if (!errno_allowed(err, crash))
+		return strerror(err);
+	if (kx_loaded() != 1)
+		return "the image loaded before is gone";
+	if (crash && crash_now != (err ? 0 : 1) && !(err && crash_now == crash_before))
+		return "kexec_crash_loaded is wrong after the load";
+	return NULL;
+}
+
 /* One load under one kind of fault; the state afterwards must agree. */
 static void round_one(const struct image *img, struct fault_kind *k,
 		      long probability, long interval, bool crash)
@@ -231,6 +251,7 @@ static void round_one(const struct image *img, struct fault_kind *k,
 	struct kexec_segment segs[3];
 	unsigned long nr, entry = layout(img, crash, segs, &nr);
 	long crash_before = kx_crash_loaded(), injected;
+	const char *wrong;
 	char name[64];
 	int err;
 
@@ -244,16 +265,10 @@ static void round_one(const struct image *img, struct fault_kind *k,
 	injected = fault_disarm(k);
 	k->injected += injected;
 
-	if (err < 0 || !errno_allowed(err, crash))
-		ksft_test_result_fail("%s (%s)\n", name,
-				      err < 0 ? "the loading child failed" : strerror(err));
-	else if (kx_loaded() != 1)
-		ksft_test_result_fail("%s (the image loaded before is gone)\n", name);
-	/* A failed crash load may drop the armed image, never arm one. */
-	else if (crash && kx_crash_loaded() != (err ? 0 : 1) &&
-		 !(err && kx_crash_loaded() == crash_before))
-		ksft_test_result_fail("%s (kexec_crash_loaded %ld after %s)\n",
-				      name, kx_crash_loaded(), strerror(err));
+	wrong = outcome_wrong(err, crash, crash_before);
+	if (wrong)
+		ksft_test_result_fail("%s (%s; %s)\n", name, wrong,
+				      err > 0 ? strerror(err) : "loaded");
 	else
 		ksft_test_result_pass("%s (%s, %ld injected)\n", name,
 				      err ? strerror(err) : "loaded", injected);
@@ -289,14 +304,13 @@ static void sweep(const struct image *full, bool crash)
 	for (nth = 1; nth <= SWEEP_MAX && !left; nth++) {
 		long crash_before = kx_crash_loaded();
 
+		const char *wrong;
+
 		err = load_with_faults(entry, nr, segs, crash ? KEXEC_ON_CRASH : 0, nth, &left);
-		if (err < 0 || left < 0 || !errno_allowed(err, crash) || kx_loaded() != 1 ||
-		    (crash && kx_crash_loaded() != (err ? 0 : 1) &&
-		     !(err && kx_crash_loaded() == crash_before))) {
-			ksft_print_msg("fail-nth %ld (%s): %s, loaded %ld, crash loaded %ld\n",
-				       nth, crash ? "crash" : "normal",
-				       err < 0 ? "no result" : strerror(err), kx_loaded(),
-				       kx_crash_loaded());
+		wrong = left < 0 ? "fail-nth unreadable" : outcome_wrong(err, crash, crash_before);
+		if (wrong) {
+			ksft_print_msg("fail-nth %ld (%s): %s\n", nth,
+				       crash ? "crash" : "normal", wrong);
 			bad++;
 		}
 		if (crash && !err)
@@ -308,8 +322,6 @@ static void sweep(const struct image *full, bool crash)
 
 static const long probabilities[] = { 5, 25, 50, 100 };
 static const long intervals[] = { 1, 2, 10, 100, 1000 };
-
-#define PICK(a) ((a)[rand() % (sizeof(a) / sizeof((a)[0]))])
 
 static int setup(struct image *img, const char *kernel, const char *initrd)
 {
@@ -351,9 +363,12 @@ int main(int argc, char **argv)
 
 	free_start = kx_settled_free_kib();
 	for (r = 0; r < rounds; r++)
-		for (i = 0; i < NR_KINDS * 2; i++)
-			round_one(&img, &kinds[i / 2], PICK(probabilities), PICK(intervals),
-				  i % 2);
+		for (i = 0; i < NR_KINDS * 2; i++) {
+			long probability = probabilities[rand() % ARRAY_SIZE(probabilities)];
+			long interval = intervals[rand() % ARRAY_SIZE(intervals)];
+
+			round_one(&img, &kinds[i / 2], probability, interval, i % 2);
+		}
 	kx_unload(KEXEC_ON_CRASH);
 	if (sweep_setup())
 		ksft_exit_fail_msg("cannot set the fault attributes up for the sweep\n");
