@@ -171,6 +171,15 @@ static int kexec_load_and_free(unsigned long entry, unsigned long nr_segments,
 	return err;
 }
 
+/* What lockdown and the LSMs say about bringing unsigned code in. */
+static int kexec_may_load_data(void)
+{
+	int err = security_kernel_load_data(LOADING_KEXEC_IMAGE, false);
+
+	/* Under lockdown, nothing unsigned may replace the running kernel. */
+	return err ? err : security_locked_down(LOCKDOWN_KEXEC);
+}
+
 /* Checks common to the native and the compat entry, before any copying. */
 static int kexec_load_check(unsigned long nr_segments, unsigned long flags)
 {
@@ -181,14 +190,16 @@ static int kexec_load_check(unsigned long nr_segments, unsigned long flags)
 	if (!kexec_load_permitted(type))
 		return -EPERM;
 
-	err = security_kernel_load_data(LOADING_KEXEC_IMAGE, false);
-	if (err)
-		return err;
-
-	/* Under lockdown, nothing unsigned may replace the running kernel. */
-	err = security_locked_down(LOCKDOWN_KEXEC);
-	if (err)
-		return err;
+	/*
+	 * An unload brings nothing in, so lockdown and the LSMs, which judge
+	 * loaded data, do not stop it: kexec_file_load unloads under them too.
+	 * It still takes CAP_SYS_BOOT and counts against the load limits.
+	 */
+	if (nr_segments) {
+		err = kexec_may_load_data();
+		if (err)
+			return err;
+	}
 
 	if (nr_segments > KEXEC_SEGMENT_MAX)
 		return -EINVAL;

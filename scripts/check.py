@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Build what is missing, boot each test scenario in QEMU, and report.
 
-usage: scripts/check.py [--impl kx|upstream] [--flavour plain|debug] [--gens N] [--pad MIB]
-                        [--append WORDS] [--timeout-scale F] [SCENARIO ...]
+usage: scripts/check.py [--impl kx|upstream] [--flavour plain|debug|secure] [--gens N]
+                        [--pad MIB] [--append WORDS] [--timeout-scale F] [SCENARIO ...]
        scripts/check.py --self-test
 
 Each scenario is a fresh boot of the implementation's kernel of one flavour with the test
-initramfs: plain (the test config) or debug (the kernel's bug detectors on top, where any
-report they print fails the run). Without --flavour and without scenarios, every
-scenario's default flavours run; scenarios named without --flavour run plain. A console
-is saved in build/<impl>/runs/<scenario>/console.log (runs-debug/ for the debug flavour).
+initramfs: plain (the test config), debug (the kernel's bug detectors on top, where any
+report they print fails the run) or secure (lockdown, IMA and signed kexec_file_load).
+Without --flavour and without scenarios, every scenario's default flavours run; scenarios
+named without --flavour run plain, or on the one flavour they run on. A console is saved
+in build/<impl>/runs/<scenario>/console.log (runs-<flavour>/ for another flavour).
 The report is a table of case, result and time, then one line "N passed, N failed"; the
 exit status is 1 when any case failed, 2 on bad arguments. --self-test checks, offline,
 how the kunit scenario and the splat judge read sample consoles (scripts/testdata/).
@@ -51,6 +52,9 @@ FLAVOURS = {
     # quiet keeps KERN_WARNING off the console, and WARN() and lockdep report at that
     # level; the detectors make everything several times slower under TCG.
     "debug": Flavour("loglevel=5", 4.0, True),
+    # Lockdown, IMA and signed kexec_file_load (kexec-secure.config); its bzImage is
+    # signed with the test key that its trusted keyring holds.
+    "secure": Flavour("", 1.0, False),
 }
 
 # What the splat judge looks for, in the order a console line is classified.
@@ -373,6 +377,28 @@ SCENARIOS = {
     "kunit": Scenario(f"kunit.filter_glob={KUNIT_FILTER}", 180, verify_kunit,
                       default_for=("kx",), flavours=("plain", "debug")),
 }
+# Secure Boot's rules (the secure flavour): kexec_secure.c says what each case pins.
+SECURE = {"flavours": ("secure",), "only": ("secure",)}
+SCENARIOS.update({
+    # kexec_load refused, unloads through it (ours) and kexec_file_load's signature checks.
+    "lockdown": Scenario("lockdown=integrity crashkernel=256M", 180, verify_selftests, **SECURE),
+    "lockdown-confidentiality": Scenario(
+        "kx.script=lockdown lockdown=confidentiality crashkernel=256M", 180, verify_selftests,
+        **SECURE),
+    # Generation after generation through kexec -s of the signed kernel, each locked down.
+    "lockdown-chain": Scenario("kx.script=chain kx.gens={gens} kx.syscall=file lockdown=integrity",
+                               90, verify_chain, **SECURE),
+    "lockdown-kdump": Scenario("kx.script=kdump kx.syscall=file lockdown=integrity crashkernel=256M",
+                               180, verify_kdump, disk_mib=512, **SECURE),
+    # Crash reloads through kexec_file_load that fail (signature, format, room), then a
+    # panic: ours saves the dump with the crash kernel armed before them.
+    "lockdown-reload": Scenario("kx.script=kdump-reload kx.reload=signatures kx.syscall=file "
+                                "lockdown=integrity crashkernel=256M", 180, verify_kdump_reload,
+                                disk_mib=512, **SECURE),
+    # IMA appraising kexec images: kexec_load refused with its errno.
+    "lsm": Scenario("crashkernel=256M", 120, verify_selftests, **SECURE),
+})
+
 # The judge must be seen to fail: each run commits one bug (the test module) that one
 # detector of the debug flavour must report.
 for _bug, _detector in [("leak", "kmemleak"), ("use-after-free", "KASAN"),
@@ -429,7 +455,7 @@ def boot_scenario(name, impl, kernel, initrd, append="", timeout=120, disk_mib=0
 def run_scenario(name, flavour, args, kernel, initrd):
     """Boot scenario NAME once on FLAVOUR and judge it."""
     spec, kind = SCENARIOS[name], FLAVOURS[flavour]
-    chain = name.startswith("chain")
+    chain = spec.verify is verify_chain
     timeout = ((spec.timeout + (40 * args.gens if chain else 0)) * args.timeout_scale
                * kind.timeout_scale)
     label = name if flavour == "plain" else f"{flavour}:{name}"
@@ -489,9 +515,11 @@ def parse_args():
     if args.gens < 1:
         parser.error("--gens must be at least 1")
     if args.scenarios:
-        flavour = args.flavour or "plain"
-        args.runs = [(name, flavour) for name in args.scenarios]
-        wrong = [name for name in args.scenarios if flavour not in SCENARIOS[name].only]
+        def flavour_of(name):
+            only = SCENARIOS[name].only
+            return args.flavour or ("plain" if "plain" in only else only[0])
+        args.runs = [(name, flavour_of(name)) for name in args.scenarios]
+        wrong = [name for name, flavour in args.runs if flavour not in SCENARIOS[name].only]
         if wrong:
             parser.error(f"{', '.join(wrong)} run only on the "
                          f"{' or '.join(SCENARIOS[wrong[0]].only)} flavour (--flavour)")

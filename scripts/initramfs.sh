@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# usage: scripts/initramfs.sh kx|upstream [PAD_MIB] [plain|debug]
+# usage: scripts/initramfs.sh kx|upstream [PAD_MIB] [FLAVOUR]
 #
 # Builds the test guest's initramfs (an uncompressed newc cpio: nothing to inflate under
 # TCG) and prints its path: busybox, Debian's kexec and makedumpfile with the shared
 # libraries ldd lists, the implementation's own bzImage as /boot/bzImage (what the guest
 # kexecs), the guest scripts from scripts/guest, the selftest binaries in build/selftests
-# and the kdump test module in build/<impl>/test_modules, where built. With PAD_MIB, a
+# and the kdump test module in build/<impl>/test_modules, where built. Where the kernel was
+# also signed (bzImage.signed, the secure flavour), /boot/bzImage is the signed image and
+# /boot/bzImage.unsigned the bzImage without its signature. With PAD_MIB, a
 # second archive of that many MiB of random data (/pad.bin) is appended, to exercise
 # large initrds. A flavour other than plain takes that flavour's kernel and test module
 # (scripts/kernel.sh) and writes build/<impl>/initramfs-<flavour>.cpio.
@@ -20,7 +22,7 @@ flavour=${3:-plain}
 
 case "$impl" in
 kx | upstream) ;;
-*) echo "usage: scripts/initramfs.sh kx|upstream [PAD_MIB] [plain|debug]" >&2; exit 2 ;;
+*) echo "usage: scripts/initramfs.sh kx|upstream [PAD_MIB] [FLAVOUR]" >&2; exit 2 ;;
 esac
 sfx=
 [ "$flavour" = plain ] || sfx=-$flavour
@@ -40,6 +42,7 @@ inputs_digest() {
 	{
 		sha256sum "${programs[@]}"
 		sha256sum <"$kernel"
+		[ ! -f "$kernel.signed" ] || sha256sum <"$kernel.signed"
 		(cd "$top" && find scripts/initramfs.sh scripts/guest -type f -print0 |
 			LC_ALL=C sort -z | xargs -0 sha256sum)
 		[ -d "$selftests" ] && (cd "$selftests" && find . -type f -print0 |
@@ -69,7 +72,12 @@ populate() {
 		[ -e "$root/bin/$applet" ] || [ -e "$root/sbin/$applet" ] ||
 			ln -s busybox "$root/bin/$applet"
 	done
-	install -m 0644 "$kernel" "$root/boot/bzImage"
+	if [ -f "$kernel.signed" ]; then
+		install -m 0644 "$kernel.signed" "$root/boot/bzImage"
+		install -m 0644 "$kernel" "$root/boot/bzImage.unsigned"
+	else
+		install -m 0644 "$kernel" "$root/boot/bzImage"
+	fi
 	install -m 0755 "$top/scripts/guest/init" "$root/init"
 	cp "$top"/scripts/guest/*.sh "$root/kx/"
 	if [ -d "$selftests" ]; then

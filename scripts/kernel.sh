@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# usage: scripts/kernel.sh kx|upstream [plain|debug]
+# usage: scripts/kernel.sh kx|upstream [plain|debug|secure]
 #
 # Configures (tinyconfig + kernel/configs/kexec-qemu.config, and for kx also
 # kernel/configs/kexec-qemu-kx.config: options only our tree has) and builds the bzImage of one
 # implementation in build/<impl>/linux/obj, with ccache. A flavour other than plain adds
 # kernel/configs/kexec-<flavour>.config on top and builds in obj-<flavour> beside it (the
-# debug flavour: the kernel's bug detectors). Prints the bzImage path. When the inputs
-# (base version, overlay, patches, config fragments) are those of the last build, kbuild is
-# not run at all.
+# debug flavour: the kernel's bug detectors). A fragment that names the test certificate
+# (the secure flavour) gets it from scripts/signing-key.sh, and the bzImage is then also
+# signed with its key (sbsign), as bzImage.signed beside it. Prints the bzImage path. When
+# the inputs (base version, overlay, patches, config fragments, the certificate) are those
+# of the last build, kbuild is not run at all.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +17,7 @@ build=${KX_BUILD:-$top/build}
 impl=${1:-}
 flavour=${2:-plain}
 fragments=("$top/kernel/configs/kexec-qemu.config")
-usage() { echo "usage: scripts/kernel.sh kx|upstream [plain|debug]" >&2; exit 2; }
+usage() { echo "usage: scripts/kernel.sh kx|upstream [plain|debug|secure]" >&2; exit 2; }
 
 case "$impl" in
 kx) fragments+=("$top/kernel/configs/kexec-qemu-kx.config") ;;
@@ -39,7 +41,15 @@ src=$("$top/scripts/tree.sh" "$impl")
 obj=$src/$objdir
 log=$build/$impl/build${objdir#obj}.log
 image=$obj/arch/x86/boot/bzImage
+cert_name=kexec-test.crt.pem
+keys=
 mkdir -p "$obj"
+if grep -qF "\"certs/$cert_name\"" "${fragments[@]}"; then
+	keys=$("$top/scripts/signing-key.sh")
+	mkdir -p "$obj/certs"
+	cmp -s "$keys/$cert_name" "$obj/certs/$cert_name" ||
+		cp "$keys/$cert_name" "$obj/certs/$cert_name"
+fi
 
 # Everything the kernel is made from, as one digest.
 inputs_digest() {
@@ -53,6 +63,7 @@ inputs_digest() {
 				xargs -0r sha256sum)
 			cat "$build/kx/state/removed"
 		fi
+		[ -z "$keys" ] || sha256sum <"$keys/$cert_name"
 	} | sha256sum | cut -d' ' -f1
 }
 
@@ -110,5 +121,9 @@ if ! kmake bzImage modules 2>&1 | tee "$log" | progress >&2; then
 	exit 1
 fi
 say "built in $((SECONDS - start)) s"
+if [ -n "$keys" ]; then
+	sbsign --key "$keys/kexec-test.key.pem" --cert "$keys/$cert_name" \
+		--output "$image.signed" "$image" >&2
+fi
 echo "$digest" >"$obj/.kx-inputs"
 echo "$image"

@@ -15,7 +15,8 @@
 # kdump-reload scenario, between kexec -p and the crash), kexec_vmcore_notes (every
 # kdump scenario's crash kernel), and the robustness programs each scenario of that
 # name runs: kexec_faults (faults), kexec_kill (kill), kexec_layout (layouts),
-# kexec_fuzz (fuzz) and kexec_race (race).
+# kexec_fuzz (fuzz) and kexec_race (race); kexec_secure, the secure flavour's lockdown,
+# kdump-reload and lsm scenarios.
 # Prints the output directory. make's own timestamps decide what is rebuilt; the kx tree
 # keeps the mtime of every file whose content did not change.
 set -euo pipefail
@@ -25,7 +26,7 @@ build=${KX_BUILD:-$top/build}
 out=$build/selftests/kexec
 programs=(kexec_load_test kexec_policy_test kexec_load_bench kexec_failed_load
 	kexec_failed_crash_load kexec_vmcore_notes kexec_faults kexec_kill kexec_layout
-	kexec_fuzz kexec_race)
+	kexec_fuzz kexec_race kexec_secure)
 
 say() { echo "selftests.sh: $*" >&2; }
 

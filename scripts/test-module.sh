@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: scripts/test-module.sh kx|upstream [plain|debug]
+# usage: scripts/test-module.sh kx|upstream [FLAVOUR]
 #
 # Builds the test module (tools/testing/selftests/kexec/test_modules) against one
 # implementation's kernel build of a flavour, in build/<impl>/test_modules (plain) or
@@ -14,7 +14,7 @@ flavour=${2:-plain}
 
 case "$impl" in
 kx | upstream) ;;
-*) echo "usage: scripts/test-module.sh kx|upstream [plain|debug]" >&2; exit 2 ;;
+*) echo "usage: scripts/test-module.sh kx|upstream [FLAVOUR]" >&2; exit 2 ;;
 esac
 sfx=
 [ "$flavour" = plain ] || sfx=-$flavour

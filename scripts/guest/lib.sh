@@ -92,5 +92,28 @@ load_next() {
 	return 1
 }
 
+# selftest PROGRAM [ARGS...]: one selftest program, its TAP between "KX: selftest" lines.
+selftest() {
+	local prog=$1 rc
+	shift
+	say "selftest begin $prog"
+	KX_IMPL=$(arg impl) "/kx/selftests/kexec/$prog" "$@" </dev/null
+	rc=$?
+	say "selftest end $prog status $rc"
+}
+
+# A kernel booted with lockdown=MODE must say, in securityfs, that it is locked down so.
+check_lockdown() {
+	local w want=
+	# shellcheck disable=SC2013 # the command line is one line of words
+	for w in $(cat /proc/cmdline); do
+		case $w in lockdown=*) want=${w#*=} ;; esac
+	done
+	[ -n "$want" ] || return 0
+	grep -q "\[$want\]" /sys/kernel/security/lockdown 2>/dev/null ||
+		fail "booted with lockdown=$want, securityfs says: $(cat /sys/kernel/security/lockdown 2>&1)"
+	say "lockdown $want"
+}
+
 # Milliseconds since boot (/proc/uptime has centiseconds).
 uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
