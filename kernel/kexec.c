@@ -5,10 +5,12 @@
  *
  * A failed load leaves the image that was loaded before exactly as it was.
  * The one exception is the crash image, which is written straight into the
- * crashkernel= region: once every check has passed, the old crash image is
- * dropped to make room, so a copy that then fails (EFAULT, EINTR, ENOMEM)
- * leaves no crash image loaded. A load refused by a check, or for want of
- * room for its control page, leaves it armed.
+ * crashkernel= region: once every check has passed and the caller's
+ * buffers are pinned (so none can fault), the old crash image is dropped to
+ * make room. A load that then fails (a fatal signal during the copy, no
+ * memory for the jump's page table) leaves no crash image loaded; a load
+ * refused by a check, a bad buffer, or want of room for its control page
+ * leaves it armed.
  */
 
 #define pr_fmt(fmt) "kexec: " fmt
@@ -124,11 +126,21 @@ static int kexec_replace_image(unsigned long entry, unsigned long nr_segments,
 	if (err)
 		return err;
 
-	/* The new crash image goes where the old one is. */
-	if (image->type == KEXEC_TYPE_CRASH)
+	/*
+	 * The new crash image goes where the old one is: pin its buffers
+	 * first, so that one that faults fails while the old one is armed.
+	 */
+	if (image->type == KEXEC_TYPE_CRASH) {
+		err = kimage_pin_sources(image);
+		if (err) {
+			kimage_free(image);
+			return err;
+		}
 		kimage_free(xchg(slot, NULL));
+	}
 
 	err = kimage_populate(image);
+	kimage_unpin_sources(image);
 	if (!err)
 		image = xchg(slot, image);
 	kimage_free(image);

@@ -659,6 +659,7 @@ void kimage_free(struct kimage *image)
 	if (!image)
 		return;
 
+	kimage_unpin_sources(image);
 	kimage_crash_free_vmcoreinfo(image);
 	/* Crash images load in place: their data pages are the region's. */
 	kimage_walk_entries(image, image->type == KEXEC_TYPE_CRASH ?
@@ -784,6 +785,111 @@ struct page *kimage_alloc_control_pages(struct kimage *image,
 }
 
 /* ------------------------------------------------------------------ */
+/*
+ * Crash loads through kexec_load(): the new image is written over the one
+ * armed now, so the caller's buffers are pinned before that one is dropped.
+ * A buffer that is not all readable then fails the load with the armed
+ * image still armed, and the copy into the region cannot fault.
+ */
+
+struct kimage_pinned {
+	struct page **pages;
+	unsigned long nr;	/* pages pinned so far */
+	unsigned long offset;	/* of the buffer in its first page */
+};
+
+static int kimage_pin_buffer(struct kimage_pinned *pin,
+			     const void __user *buf, size_t len)
+{
+	unsigned long first = (unsigned long)buf & PAGE_MASK;
+	unsigned long want, batch;
+	int got, err;
+
+	pin->offset = offset_in_page(buf);
+	want = DIV_ROUND_UP(pin->offset + len, PAGE_SIZE);
+	pin->pages = kvmalloc_array(want, sizeof(*pin->pages), GFP_KERNEL);
+	if (!pin->pages)
+		return -ENOMEM;
+	while (pin->nr < want) {
+		batch = min_t(unsigned long, want - pin->nr,
+			      KIMAGE_PAGES_PER_YIELD);
+		got = pin_user_pages_fast(first + pin->nr * PAGE_SIZE, batch, 0,
+					  pin->pages + pin->nr);
+		if (got == -ENOMEM || got == -EINTR)
+			return got;
+		if (got < 0)
+			return -EFAULT;
+		pin->nr += got;
+		if (got < batch)
+			return -EFAULT;
+		err = kexec_yield();
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/**
+ * kimage_pin_sources - pin the user buffers of a kexec_load() image
+ * @image: a checked image whose segments point into the caller's memory
+ *
+ * Return: 0; -EFAULT if a buffer is not all readable, -ENOMEM, or -EINTR
+ * when the caller got a fatal signal. What was pinned stays with the image
+ * until kimage_unpin_sources() or kimage_free().
+ */
+int kimage_pin_sources(struct kimage *image)
+{
+	const struct kexec_segment *seg;
+	unsigned long i;
+	int err = 0;
+
+	image->pinned = kcalloc(image->nr_segments, sizeof(*image->pinned),
+				GFP_KERNEL);
+	if (!image->pinned)
+		return -ENOMEM;
+	for (i = 0; !err && i < image->nr_segments; i++) {
+		seg = &image->segment[i];
+		if (seg->bufsz)
+			err = kimage_pin_buffer(&image->pinned[i], seg->buf,
+						seg->bufsz);
+	}
+	return err;
+}
+
+/**
+ * kimage_unpin_sources - let go of what kimage_pin_sources() pinned
+ * @image: the image; nothing happens if none of its buffers is pinned
+ */
+void kimage_unpin_sources(struct kimage *image)
+{
+	unsigned long i;
+
+	if (!image->pinned)
+		return;
+	for (i = 0; i < image->nr_segments; i++) {
+		unpin_user_pages(image->pinned[i].pages, image->pinned[i].nr);
+		kvfree(image->pinned[i].pages);
+	}
+	kfree(image->pinned);
+	image->pinned = NULL;
+}
+
+/* Copy @len bytes from @off into a pinned buffer to @dst. */
+static void kimage_copy_pinned(void *dst, const struct kimage_pinned *pin,
+			       unsigned long off, size_t len)
+{
+	unsigned long pos;
+	size_t chunk;
+
+	for (; len; dst += chunk, off += chunk, len -= chunk) {
+		pos = pin->offset + off;
+		chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(pos));
+		memcpy_from_page(dst, pin->pages[pos >> PAGE_SHIFT],
+				 offset_in_page(pos), chunk);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* Loading segments. */
 
 /* Copy what the segment has for the page at @off into @page; zero the rest. */
@@ -797,6 +903,9 @@ static int kimage_fill_page(struct kimage *image, struct page *page,
 
 	if (image->file_mode)
 		memcpy(dst, seg->kbuf + off, len);
+	else if (image->pinned)
+		kimage_copy_pinned(dst, &image->pinned[seg - image->segment],
+				   off, len);
 	else if (copy_from_user(dst, seg->buf + off, len))
 		err = -EFAULT;
 	memset(dst + len, 0, PAGE_SIZE - len);

@@ -52,6 +52,8 @@ int kimage_load_segment(struct kimage *image, struct kexec_segment *segment);
 void kimage_terminate(struct kimage *image);
 void kimage_free(struct kimage *image);
 void kimage_free_page_list(struct list_head *list);
+int kimage_pin_sources(struct kimage *image);
+void kimage_unpin_sources(struct kimage *image);
 
 /* Crash images keep VMCOREINFO in their region (crash_core.c). */
 #ifdef CONFIG_CRASH_DUMP

@@ -257,6 +257,8 @@ struct kimage {
 	unsigned long nr_source_pages;
 
 	unsigned long control_page;
+	/* A kexec_load() crash image's user buffers, pinned while it loads. */
+	struct kimage_pinned *pinned;
 
 	unsigned int type : 1;
 	unsigned int preserve_context : 1;

@@ -476,9 +476,9 @@ static struct fz_want predict(const struct fz_world *w,
  * upstream 6.12 frees the armed crash image as soon as it holds the lock
  * (it writes the new one where the old one lives), so every failure after
  * the lock, a failed check included, leaves nothing armed. Ours checks
- * everything first, room for the control page included, and drops the
- * armed image only once it starts copying; a failure while copying (a
- * fault here) leaves nothing armed, a failed check keeps it.
+ * everything first, room for the control page included, and pins the
+ * caller's buffers before it drops the armed image, so a failed check and
+ * a buffer that faults both keep it.
  */
 static void next_state(const struct fz_world *w, const struct fz_call *c,
 		       int err, enum fz_stage stage, struct fz_state *s)
@@ -491,7 +491,7 @@ static void next_state(const struct fz_world *w, const struct fz_call *c,
 	}
 	if (!is_crash(c) || stage == ST_PRE)
 		return;
-	if (stage == ST_COPY || !w->ours)
+	if (!w->ours)
 		*slot = 0;
 }
 

@@ -1084,10 +1084,10 @@ TEST_F(crash, buffer_faults)
  * Upstream frees the armed image before it checks the new one, so every
  * failure below disarms it: a kdump service that reloads with one bad
  * argument leaves the machine without a crash kernel. Ours checks
- * everything first, room for the control page included, and keeps the
- * armed image on those failures; only a failure while copying into the
- * region (a fault here) loses it, as the new image is written where the
- * old one was.
+ * everything first, room for the control page included, and pins the
+ * caller's buffers before it drops the armed image (the new one is written
+ * where the old one was), so it keeps the armed image on all of them, a
+ * buffer that faults included.
  */
 TEST_F(crash, failed_load_and_armed_image)
 {
@@ -1123,7 +1123,7 @@ TEST_F(crash, failed_load_and_armed_image)
 	arm(_metadata, self);
 	kx_expect_rejected(_metadata, __LINE__, &entry, e, 0, kept);
 	arm(_metadata, self);
-	kx_expect_rejected(_metadata, __LINE__, &fault, s, 0, 0);
+	kx_expect_rejected(_metadata, __LINE__, &fault, s, 0, kept);
 	kx_unload(KEXEC_ON_CRASH);
 }
 
