@@ -273,6 +273,17 @@ def verify_selftests(run, args):
     return cases
 
 
+def rows_named(verify, prefix):
+    """VERIFY, with its rows renamed PREFIX:row: a scenario that runs another's program."""
+    def renamed(run, args):
+        cases = verify(run, args)
+        for case in cases:
+            if case.seconds is None:
+                case.name = f"{prefix}:{case.name}"
+        return cases
+    return renamed
+
+
 def verify_kunit(run, args):
     """One case per KUnit test case in the KTAP that kunit.sh copied from the kernel log.
 
@@ -383,8 +394,8 @@ SCENARIOS.update({
     # kexec_load refused, unloads through it (ours) and kexec_file_load's signature checks.
     "lockdown": Scenario("lockdown=integrity crashkernel=256M", 180, verify_selftests, **SECURE),
     "lockdown-confidentiality": Scenario(
-        "kx.script=lockdown lockdown=confidentiality crashkernel=256M", 180, verify_selftests,
-        **SECURE),
+        "kx.script=lockdown lockdown=confidentiality crashkernel=256M", 180,
+        rows_named(verify_selftests, "confidentiality"), **SECURE),
     # Generation after generation through kexec -s of the signed kernel, each locked down.
     "lockdown-chain": Scenario("kx.script=chain kx.gens={gens} kx.syscall=file lockdown=integrity",
                                90, verify_chain, **SECURE),
