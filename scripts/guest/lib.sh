@@ -94,7 +94,7 @@ load_next() {
 
 # selftest PROGRAM [ARGS...]: one selftest program, its TAP between "KX: selftest" lines.
 selftest() {
-	local prog=$1 rc
+	local prog="$1" rc
 	shift
 	say "selftest begin $prog"
 	KX_IMPL=$(arg impl) "/kx/selftests/kexec/$prog" "$@" </dev/null

@@ -18,7 +18,7 @@ run() {
 # unload_row N NAME OPT FILE: kexec -s OPT a signed kernel, kexec OPT -u it, and say
 # "ok N NAME" when /sys/kernel/FILE then reads what this implementation should leave.
 unload_row() {
-	local n=$1 name=$2 opt=$3 file=$4 rc=0 want=0 got
+	local n="$1" name="$2" opt="$3" file="$4" rc=0 want=0 got
 	if ! load_next -s "$opt" --; then
 		echo "not ok $n $name # kexec -s $opt failed"
 		return

@@ -166,38 +166,34 @@ static int kx_make_file(const char *path, off_t len, char fill)
 	return err;
 }
 
-/* The lockdown mode in brackets in securityfs, e.g. "integrity". */
-static int kx_lockdown_mode(char *mode, size_t size)
+/* The lockdown mode in brackets in securityfs, e.g. "integrity"; or NULL. */
+static const char *kx_lockdown_mode(char *text, size_t size)
 {
-	char text[128], *open_br, *close_br;
 	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+	char *mode, *end;
 
 	if (!f)
-		return errno;
-	if (!fgets(text, sizeof(text), f)) {
-		fclose(f);
-		return EIO;
-	}
+		return NULL;
+	mode = fgets(text, size, f);
 	fclose(f);
-	open_br = strchr(text, '[');
-	close_br = open_br ? strchr(open_br, ']') : NULL;
-	if (!close_br)
-		return EINVAL;
-	*close_br = '\0';
-	snprintf(mode, size, "%s", open_br + 1);
-	return 0;
+	mode = mode ? strchr(mode, '[') : NULL;
+	end = mode ? strchr(mode, ']') : NULL;
+	if (!end)
+		return NULL;
+	*end = '\0';
+	return mode + 1;
 }
 
 /* One page of a segment for kexec_load: what lockdown must refuse. */
-static void kx_one_segment(struct kexec_segment *seg, unsigned long flags)
+static struct kexec_segment kx_one_page(unsigned long flags)
 {
-	static char page[4096] __attribute__((aligned(4096)));
+	unsigned long pg = kx_page(), dest = KX_DEST;
 	struct kx_region r = { 0 };
-	unsigned long dest = KX_DEST;
+	char *buf = kx_map(pg);
 
 	if ((flags & KEXEC_ON_CRASH) && !kx_crash_region(&r))
 		dest = r.start;
-	*seg = kx_seg(page, sizeof(page), dest, sizeof(page));
+	return kx_seg(buf, buf ? pg : 0, dest, pg);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -208,10 +204,12 @@ FIXTURE(lockdown) {
 
 FIXTURE_SETUP(lockdown)
 {
-	char mode[64];
+	const char *mode;
+	char text[128];
 
 	self->ours = testing_ours(_metadata);
-	ASSERT_EQ(0, kx_lockdown_mode(mode, sizeof(mode)))
+	mode = kx_lockdown_mode(text, sizeof(text));
+	ASSERT_NE(NULL, mode)
 		TH_LOG("no /sys/kernel/security/lockdown (securityfs mounted?)");
 	ASSERT_STRNE("none", mode) TH_LOG("boot with lockdown=integrity");
 	/* Each case starts from nothing loaded: unloading is allowed here. */
@@ -228,18 +226,16 @@ FIXTURE_TEARDOWN(lockdown)
 /* Lockdown refuses kexec_load with EPERM: nothing unsigned comes in. */
 TEST_F(lockdown, load_refused)
 {
-	struct kexec_segment seg;
+	struct kexec_segment seg = kx_one_page(0);
 
-	kx_one_segment(&seg, 0);
 	EXPECT_EQ(EPERM, kx_load(KX_DEST, 1, &seg, 0));
 	EXPECT_EQ(0, kx_loaded());
 }
 
 TEST_F(lockdown, crash_load_refused)
 {
-	struct kexec_segment seg;
+	struct kexec_segment seg = kx_one_page(KEXEC_ON_CRASH);
 
-	kx_one_segment(&seg, KEXEC_ON_CRASH);
 	EXPECT_EQ(EPERM, kx_load((unsigned long)seg.mem, 1, &seg, KEXEC_ON_CRASH));
 	EXPECT_EQ(0, kx_crash_loaded());
 }
@@ -247,10 +243,9 @@ TEST_F(lockdown, crash_load_refused)
 /* The same refusal for a loaded kernel: it stays loaded. */
 TEST_F(lockdown, load_refused_keeps_loaded)
 {
-	struct kexec_segment seg;
+	struct kexec_segment seg = kx_one_page(0);
 
 	ASSERT_EQ(0, kx_file_load(kx_signed(), 0));
-	kx_one_segment(&seg, 0);
 	EXPECT_EQ(EPERM, kx_load(KX_DEST, 1, &seg, 0));
 	EXPECT_EQ(1, kx_loaded());
 }
@@ -415,20 +410,18 @@ FIXTURE_TEARDOWN(lsm)
 
 TEST_F(lsm, load_refused)
 {
-	struct kexec_segment seg;
+	struct kexec_segment seg = kx_one_page(0);
 
 	ASSERT_EQ(1, kx_loaded()) TH_LOG("load a kernel before the policy");
-	kx_one_segment(&seg, 0);
 	EXPECT_EQ(EACCES, kx_load(KX_DEST, 1, &seg, 0));
 	EXPECT_EQ(1, kx_loaded());
 }
 
 TEST_F(lsm, crash_load_refused)
 {
-	struct kexec_segment seg;
+	struct kexec_segment seg = kx_one_page(KEXEC_ON_CRASH);
 
 	ASSERT_EQ(1, kx_crash_loaded()) TH_LOG("arm a crash kernel before the policy");
-	kx_one_segment(&seg, KEXEC_ON_CRASH);
 	EXPECT_EQ(EACCES, kx_load((unsigned long)seg.mem, 1, &seg, KEXEC_ON_CRASH));
 	EXPECT_EQ(1, kx_crash_loaded());
 }
