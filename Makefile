@@ -5,6 +5,7 @@
 #   make check KX_IMPL=upstream      the same against the unpatched reference kernel
 #   make check SCENARIOS=chain GENS=3   a subset; see README.md for all variables
 #   make check FLAVOUR=debug SCENARIOS=selftests   on the debug kernel (bug detectors)
+#   make check SCENARIOS=lockdown    a secure-flavour scenario (lockdown, signed loads)
 #   make bench [QUICK=1] [ROUNDS=N]  both implementations side by side, build/bench/
 #   make soak [KX_IMPL=upstream]     long runs: 100 generations, layouts, fuzzer, 20 kdumps
 
@@ -58,7 +59,7 @@ lint: deps
 	@scripts/lint.sh
 
 help:
-	@sed -n '3,9s/^# \{0,1\}//p' Makefile
+	@sed -n '3,10s/^# \{0,1\}//p' Makefile
 
 # Objects, initramfs images and run logs; the unpacked base tree and ccache stay.
 clean:

@@ -12,8 +12,9 @@
  *   armed     under lockdown, with a crash kernel armed by kexec -s -p: crash
  *             reloads through kexec_file_load that fail their checks.
  *   lsm       with an IMA policy that appraises kexec images, and a kernel and
- *             a crash kernel loaded before the policy came: kexec_load refused
- *             with IMA's errno, unloading allowed on ours.
+ *             a crash kernel loaded before the policy came: kexec_load and
+ *             kexec_file_load refused with IMA's errno, unloading through
+ *             kexec_load allowed on ours.
  *
  * Deliberate differences from upstream 6.12, keyed on KX_IMPL:
  *   - An unload through kexec_load (nr_segments == 0) loads nothing, so ours
@@ -424,6 +425,17 @@ TEST_F(lsm, crash_load_refused)
 	ASSERT_EQ(1, kx_crash_loaded()) TH_LOG("arm a crash kernel before the policy");
 	EXPECT_EQ(EACCES, kx_load((unsigned long)seg.mem, 1, &seg, KEXEC_ON_CRASH));
 	EXPECT_EQ(1, kx_crash_loaded());
+}
+
+/*
+ * kexec_file_load goes through the LSM too, on the file: IMA wants its
+ * signature in an extended attribute, which the initramfs has none of.
+ */
+TEST_F(lsm, file_load_refused)
+{
+	ASSERT_EQ(1, kx_loaded());
+	EXPECT_EQ(EACCES, kx_file_load(kx_signed(), 0));
+	EXPECT_EQ(1, kx_loaded());
 }
 
 TEST_F(lsm, unload)
