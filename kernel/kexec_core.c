@@ -195,8 +195,8 @@ static int kexec_extend_ram_cover(struct resource *res, void *arg)
 	return 0;
 }
 
-/* Is all of the non-empty [@start, @end) System RAM? */
-static bool kexec_range_is_ram(unsigned long start, unsigned long end)
+/* Is all of the non-empty [@start, @end) System RAM of this kernel? */
+static bool kexec_range_is_ram(phys_addr_t start, phys_addr_t end)
 {
 	u64 covered_to = start;
 
@@ -205,21 +205,75 @@ static bool kexec_range_is_ram(unsigned long start, unsigned long end)
 	return covered_to >= end;
 }
 
+/* walk_iomem_res_desc() callback: stop at memory that is not System RAM. */
+static int kexec_note_claim(struct resource *res, void *arg)
+{
+	unsigned long *desc = arg;
+
+	if (res->flags & IORESOURCE_SYSRAM)
+		return 0;
+	*desc = res->desc;
+	return 1;
+}
+
+/* What claims part of [@start, @end) besides System RAM, or NULL if nothing. */
+static const char *kexec_range_claimed(phys_addr_t start, phys_addr_t end)
+{
+	unsigned long desc = ~0UL;
+
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_MEM, start, end - 1,
+			    &desc, kexec_note_claim);
+	switch (desc) {
+	case ~0UL:
+		return NULL;
+	case IORES_DESC_RESERVED:
+	case IORES_DESC_SOFT_RESERVED:
+		return "reserved memory";
+	case IORES_DESC_ACPI_TABLES:
+	case IORES_DESC_ACPI_NV_STORAGE:
+		return "ACPI";
+	case IORES_DESC_PERSISTENT_MEMORY:
+	case IORES_DESC_PERSISTENT_MEMORY_LEGACY:
+		return "persistent memory";
+	default:
+		return "a device or the firmware";
+	}
+}
+
 /*
- * Upstream only finds out at the jump that a destination is not memory (and
- * the machine hangs); we refuse it at load time.
+ * A destination must be RAM, and nothing else may claim it. RAM is what
+ * the firmware's memory map says, where the architecture keeps it, since
+ * mem= hides RAM from this kernel that the next one may use; hot-added
+ * memory is in the resource tree only. A claim is any memory resource
+ * other than System RAM: a reservation (memmap=), ACPI tables, persistent
+ * memory, a device's window. Upstream finds out at the jump that a
+ * destination is not memory (and the machine hangs), and writes over
+ * reservations; we refuse both at load time, and say why.
  */
 static int kexec_check_segments_in_ram(const struct kexec_segment *segs,
 				       unsigned long nr)
 {
+	phys_addr_t start, end;
+	const char *claimed;
 	unsigned long i;
 
 	for (i = 0; i < nr; i++) {
 		if (!segs[i].memsz)
 			continue;
-		if (!kexec_range_is_ram(boot_phys_to_phys(segs[i].mem),
-					boot_phys_to_phys(kexec_seg_end(&segs[i]))))
+		start = boot_phys_to_phys(segs[i].mem);
+		end = boot_phys_to_phys(kexec_seg_end(&segs[i]));
+		if (!arch_kexec_firmware_ram(start, end) &&
+		    !kexec_range_is_ram(start, end)) {
+			pr_info_ratelimited("segment %lu [%pa-%pa) is not RAM\n",
+					    i, &start, &end);
 			return -EADDRNOTAVAIL;
+		}
+		claimed = kexec_range_claimed(start, end);
+		if (claimed) {
+			pr_info_ratelimited("segment %lu [%pa-%pa) is claimed by %s\n",
+					    i, &start, &end, claimed);
+			return -EADDRNOTAVAIL;
+		}
 	}
 	return 0;
 }

@@ -351,6 +351,14 @@ SCENARIOS = {
     "kdump-file": Scenario("kx.script=kdump crashkernel=256M kx.syscall=file", 180, verify_kdump,
                            disk_mib=512),
     "replace-unload": Scenario("", 120, verify_booted),
+    # RAM that this kernel does not use (mem=) is a destination: kexec-tools reads the
+    # firmware's memory map, and puts the initrd near 2 GiB. RAM that the command line
+    # claims (memmap=) is not, on ours: upstream loads over it.
+    "mem-limit": Scenario("kx.script=chain kx.gens={gens} mem=1536M", 90, verify_chain),
+    "memmap-reserved": Scenario("kx.script=memmap kx.claim=reserved memmap=256M$1792M", 90,
+                                verify_booted),
+    "memmap-pmem": Scenario("kx.script=memmap kx.claim=persistent memmap=256M!1792M", 90,
+                            verify_booted),
     "failed-load": Scenario("", 120, verify_selftests),
     "kdump": Scenario("crashkernel=256M", 180, verify_kdump, disk_mib=512),
     "kdump-oops": Scenario("kx.script=kdump crashkernel=256M oops=panic kx.crash=oops-kthread", 180,

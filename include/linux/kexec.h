@@ -403,6 +403,18 @@ static inline void crash_free_reserved_phys_range(unsigned long begin,
 #endif
 
 /*
+ * Is all of [@start, @end) RAM in the firmware's memory map, whether or not
+ * this kernel uses it (mem=)? Architectures that keep the map say so; by
+ * default only this kernel's System RAM counts.
+ */
+#ifndef arch_kexec_firmware_ram
+static inline bool arch_kexec_firmware_ram(phys_addr_t start, phys_addr_t end)
+{
+	return false;
+}
+#endif
+
+/*
  * Pages kexec allocates go through these, so that an architecture can change
  * their attributes (x86 with memory encryption maps them decrypted).
  */

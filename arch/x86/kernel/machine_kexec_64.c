@@ -23,10 +23,40 @@
 #include <asm/cpu.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
+#include <asm/e820/api.h>
 #include <asm/efi.h>
 #include <asm/init.h>
 #include <asm/set_memory.h>
 #include <asm/setup.h>
+
+/**
+ * arch_kexec_firmware_ram - is a range RAM in the firmware's e820 map?
+ * @start: first byte
+ * @end: end of the range, past its last byte
+ *
+ * The firmware's table, not this kernel's: mem= and memmap= change only the
+ * latter. Its entries are sorted and do not overlap.
+ *
+ * Return: true if RAM entries cover all of [@start, @end).
+ */
+bool arch_kexec_firmware_ram(phys_addr_t start, phys_addr_t end)
+{
+	const struct e820_table *table = e820_table_firmware;
+	u64 covered_to = start;
+	u32 i;
+
+	for (i = 0; i < table->nr_entries && covered_to < end; i++) {
+		const struct e820_entry *entry = &table->entries[i];
+
+		if (entry->type != E820_TYPE_RAM ||
+		    entry->addr + entry->size <= covered_to)
+			continue;
+		if (entry->addr > covered_to)
+			break;
+		covered_to = entry->addr + entry->size;
+	}
+	return covered_to >= end;
+}
 
 static void *kexec_pgt_alloc(void *context)
 {

@@ -132,6 +132,10 @@ void arch_kexec_unprotect_crashkres(void);
 #define arch_kexec_protect_crashkres	arch_kexec_protect_crashkres
 #define arch_kexec_unprotect_crashkres	arch_kexec_unprotect_crashkres
 
+/* Destinations may be RAM that mem= hid: the firmware's e820 map says. */
+bool arch_kexec_firmware_ram(phys_addr_t start, phys_addr_t end);
+#define arch_kexec_firmware_ram		arch_kexec_firmware_ram
+
 #ifdef CONFIG_KEXEC_FILE
 struct purgatory_info;
 int arch_kexec_apply_relocations_add(struct purgatory_info *pi,
