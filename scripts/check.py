@@ -55,6 +55,9 @@ FLAVOURS = {
     # Lockdown, IMA and signed kexec_file_load (kexec-secure.config); its bzImage is
     # signed with the test key that its trusted keyring holds.
     "secure": Flavour("", 1.0, False),
+    # What Debian's config turns on around kexec (kexec-distro.config): no scenario runs
+    # on it by default yet; name one with --flavour distro.
+    "distro": Flavour("", 1.0, False),
 }
 
 # What the splat judge looks for, in the order a console line is classified.
@@ -334,7 +337,7 @@ class Scenario:
     disk_mib: int = 0
     default_for: tuple = ("kx", "upstream")  # the implementations it runs for by default
     flavours: tuple = ("plain",)  # the flavours it runs on by default
-    only: tuple = ("plain", "debug")  # the flavours it can run on at all
+    only: tuple = ("plain", "debug", "distro")  # the flavours it can run on at all
     allowed_splats: tuple = ()  # reports the scenario causes on purpose
     judged: bool = True  # False: the verdict is about the judge itself
 

@@ -73,7 +73,8 @@ kmake() {
 		KBUILD_BUILD_TIMESTAMP="2025-01-01" -j"$(nproc)" "$@"
 }
 
-# Fail if kconfig silently dropped an option of the fragment (a missing dependency).
+# Fail if kconfig silently dropped an option of the fragments (a missing dependency); a
+# later fragment's value of an option overrides an earlier one's, as in merge_config.sh.
 check_config() {
 	local want missing=0
 	while read -r want; do
@@ -81,7 +82,8 @@ check_config() {
 			say "config: wanted '$want', got '$(grep -E "^(# )?${want%%=*}[= ]" "$obj/.config" || echo unset)'"
 			missing=1
 		fi
-	done < <(grep -hE '^CONFIG_[A-Z0-9_]+=' "${fragments[@]}")
+	done < <(grep -hE '^CONFIG_[A-Z0-9_]+=' "${fragments[@]}" |
+		awk -F= '{ last[$1] = $0 } END { for (k in last) print last[k] }')
 	[ $missing = 0 ] || { say "config fragment not satisfied"; exit 1; }
 }
 

@@ -146,3 +146,11 @@ SYM_CODE_END(identity_mapped)
 
 	/* machine_kexec() copies exactly this much; the assembler checks it fits. */
 	.skip	KEXEC_CONTROL_CODE_MAX_SIZE - (. - relocate_kernel), 0xcc
+	/*
+	 * The call thunks compare addresses with the end of that code, so the
+	 * kernel refers to relocate_kernel + KEXEC_CONTROL_CODE_MAX_SIZE: let
+	 * it be an instruction of ours that says it is no branch target, not
+	 * the first of whatever the linker puts next (objtool checks, with IBT).
+	 */
+	ANNOTATE_NOENDBR
+	int3
