@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Build what is missing, boot each test scenario in QEMU, and report.
 
-usage: scripts/check.py [--impl kx|upstream] [--flavour plain|debug|secure] [--gens N]
-                        [--pad MIB] [--append WORDS] [--timeout-scale F] [SCENARIO ...]
+usage: scripts/check.py [--impl kx|upstream] [--flavour plain|debug|secure|distro]
+                        [--gens N] [--pad MIB] [--append WORDS] [--timeout-scale F]
+                        [SCENARIO ...]
        scripts/check.py --self-test
 
 Each scenario is a fresh boot of the implementation's kernel of one flavour with the test
 initramfs: plain (the test config), debug (the kernel's bug detectors on top, where any
-report they print fails the run) or secure (lockdown, IMA and signed kexec_file_load).
+report they print fails the run), secure (lockdown, IMA and signed kexec_file_load) or
+distro (Debian's options around kexec; no scenario runs on it by default).
 Without --flavour and without scenarios, every scenario's default flavours run; scenarios
 named without --flavour run plain, or on the one flavour they run on. A console is saved
 in build/<impl>/runs/<scenario>/console.log (runs-<flavour>/ for another flavour).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: scripts/kernel.sh kx|upstream [plain|debug|secure]
+# usage: scripts/kernel.sh kx|upstream [FLAVOUR]
 #
 # Configures (tinyconfig + kernel/configs/kexec-qemu.config, and for kx also
 # kernel/configs/kexec-qemu-kx.config: options only our tree has) and builds the bzImage of one
@@ -17,7 +17,7 @@ build=${KX_BUILD:-$top/build}
 impl=${1:-}
 flavour=${2:-plain}
 fragments=("$top/kernel/configs/kexec-qemu.config")
-usage() { echo "usage: scripts/kernel.sh kx|upstream [plain|debug|secure]" >&2; exit 2; }
+usage() { echo "usage: scripts/kernel.sh kx|upstream [FLAVOUR]  (plain, or kernel/configs/kexec-FLAVOUR.config)" >&2; exit 2; }
 
 case "$impl" in
 kx) fragments+=("$top/kernel/configs/kexec-qemu-kx.config") ;;

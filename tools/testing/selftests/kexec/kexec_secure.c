@@ -42,39 +42,34 @@
 #define KX_TMP_GARBAGE	"/tmp/kexec_secure.garbage"
 #define KX_TMP_HUGE	"/tmp/kexec_secure.huge"
 
-/* kexec_file_load(2) of the file at @path, no initrd: 0 or the errno. */
-static int kx_file_load(const char *path, unsigned long flags)
+/* kexec_file_load(2) of @kernel, with @initrd or (NULL) none: 0 or the errno. */
+static int kx_file_load_with(const char *kernel, const char *initrd,
+			     unsigned long flags)
 {
 	static const char cmdline[] = "console=ttyS0";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err = 0;
+	int kfd, ifd = -1, err = 0;
 
-	if (fd < 0)
+	kfd = open(kernel, O_RDONLY | O_CLOEXEC);
+	if (kfd < 0)
 		return errno;
-	if (syscall(SYS_kexec_file_load, fd, -1, sizeof(cmdline), cmdline,
-		    flags | KEXEC_FILE_NO_INITRAMFS))
+	if (initrd)
+		ifd = open(initrd, O_RDONLY | O_CLOEXEC);
+	else
+		flags |= KEXEC_FILE_NO_INITRAMFS;
+	if (initrd && ifd < 0)
 		err = errno;
-	close(fd);
-	return err;
-}
-
-/* kexec_file_load(2) of @kernel with @initrd: 0 or the errno. */
-static int kx_file_load_initrd(const char *kernel, const char *initrd,
-			       unsigned long flags)
-{
-	int kfd = open(kernel, O_RDONLY | O_CLOEXEC);
-	int ifd = open(initrd, O_RDONLY | O_CLOEXEC);
-	int err = 0;
-
-	if (kfd < 0 || ifd < 0)
+	if (!err && syscall(SYS_kexec_file_load, kfd, ifd, sizeof(cmdline),
+			    cmdline, flags))
 		err = errno;
-	else if (syscall(SYS_kexec_file_load, kfd, ifd, 1, "", flags))
-		err = errno;
-	if (kfd >= 0)
-		close(kfd);
+	close(kfd);
 	if (ifd >= 0)
 		close(ifd);
 	return err;
+}
+
+static int kx_file_load(const char *kernel, unsigned long flags)
+{
+	return kx_file_load_with(kernel, NULL, flags);
 }
 
 static int kx_file_unload(unsigned long flags)
@@ -382,8 +377,8 @@ TEST_F(armed, reload_no_room)
 
 	ASSERT_EQ(0, kx_crash_region(&r));
 	ASSERT_EQ(0, kx_make_file(KX_TMP_HUGE, kx_region_size(&r), 0));
-	EXPECT_EQ(EADDRNOTAVAIL, kx_file_load_initrd(kx_signed(), KX_TMP_HUGE,
-						     KEXEC_FILE_ON_CRASH));
+	EXPECT_EQ(EADDRNOTAVAIL, kx_file_load_with(kx_signed(), KX_TMP_HUGE,
+						   KEXEC_FILE_ON_CRASH));
 	EXPECT_EQ(self->armed, kx_crash_loaded());
 	unlink(KX_TMP_HUGE);
 }
