@@ -13,10 +13,13 @@
 
 #include <linux/btf.h>
 #include <linux/cpuhotplug.h>
-#include <linux/crash_core.h>
 #include <linux/elf.h>
 #include <linux/elfcore.h>
 #include <linux/highmem.h>
+/*
+ * Brings <linux/crash_core.h>, after <asm/kexec.h>: included before that,
+ * its empty defaults would take the place of the architecture's hooks.
+ */
 #include <linux/kexec.h>
 #include <linux/memory.h>
 #include <linux/mm.h>

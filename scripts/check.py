@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Build what is missing, boot each test scenario in QEMU, and report.
 
-usage: scripts/check.py [--impl kx|upstream] [--flavour plain|debug|secure|distro]
+usage: scripts/check.py [--impl kx|upstream] [--flavour FLAVOUR]
                         [--gens N] [--pad MIB] [--append WORDS] [--timeout-scale F]
                         [SCENARIO ...]
        scripts/check.py --self-test
 
 Each scenario is a fresh boot of the implementation's kernel of one flavour with the test
 initramfs: plain (the test config), debug (the kernel's bug detectors on top, where any
-report they print fails the run), secure (lockdown, IMA and signed kexec_file_load) or
-distro (Debian's options around kexec; no scenario runs on it by default).
+report they print fails the run), secure (lockdown, IMA and signed kexec_file_load),
+distro (Debian's options around kexec: compat, five-level paging, EFI, hotplug) or
+distro-efi (the distro kernel started by UEFI firmware). FLAVOURS below says what each
+adds to a boot.
 Without --flavour and without scenarios, every scenario's default flavours run; scenarios
 named without --flavour run plain, or on the one flavour they run on. A console is saved
 in build/<impl>/runs/<scenario>/console.log (runs-<flavour>/ for another flavour).
@@ -41,25 +43,39 @@ KUNIT_FILTER = "kexec*"
 REGION_WRITES = re.compile(r"kexec_crash_test: (\d+) of (\d+) crash region pages took the write")
 
 
+OVMF = "/usr/share/ovmf/OVMF.fd"  # Debian's ovmf: UEFI firmware for QEMU
+
+
 @dataclass
 class Flavour:
-    """A build of the test kernel: what it adds to every boot, and how it is judged."""
-    append: str
-    timeout_scale: float
-    judged: bool  # the splat judge fails any run whose console shows a report
+    """A kernel booted one way: the build it boots (kernel.sh's flavour: its config
+    fragment), the firmware and machine options QEMU gets, what it adds to every boot's
+    command line, and how its runs are judged."""
+    append: str = ""
+    timeout_scale: float = 1.0
+    judged: bool = False  # the splat judge fails any run whose console shows a report
+    kernel: str = ""  # kernel/configs/kexec-<kernel>.config; "" is the flavour's own name
+    qemu: tuple = ()
+
+    def build_name(self, name):
+        return self.kernel or name
 
 
 FLAVOURS = {
-    "plain": Flavour("", 1.0, False),
+    "plain": Flavour(),
     # quiet keeps KERN_WARNING off the console, and WARN() and lockdep report at that
     # level; the detectors make everything several times slower under TCG.
     "debug": Flavour("loglevel=5", 4.0, True),
     # Lockdown, IMA and signed kexec_file_load (kexec-secure.config); its bzImage is
     # signed with the test key that its trusted keyring holds.
-    "secure": Flavour("", 1.0, False),
-    # What Debian's config turns on around kexec (kexec-distro.config): no scenario runs
-    # on it by default yet; name one with --flavour distro.
-    "distro": Flavour("", 1.0, False),
+    "secure": Flavour(),
+    # What Debian's config turns on around kexec (kexec-distro.config). -cpu max has
+    # la57: every kernel of the run, kexec'd ones too, must page with five levels.
+    "distro": Flavour("kx.paging=5"),
+    # The same kernel started by UEFI firmware through its EFI stub: each kexec'd
+    # kernel must find EFI again, from what the loader handed over.
+    "distro-efi": Flavour("kx.paging=5 kx.firmware=efi", 1.5, kernel="distro",
+                          qemu=("-bios", OVMF)),
 }
 
 # What the splat judge looks for, in the order a console line is classified.
@@ -188,7 +204,8 @@ def verify_kdump(run, _args):
     """The crashed kernel's log, read out of the dump on the host, holds the marker."""
     lines = run.kx_lines()
     markers = [line.split()[-1] for line in lines if line.startswith("kdump marker")]
-    if markers and not any(line.startswith("kdump capture") for line in lines):
+    crashes = [i for i, line in enumerate(lines) if line.startswith("kdump crash")]
+    if markers and (not crashes or crashes[-1] == len(lines) - 1):
         return False, "the crash kernel never came up after the crash"
     ok, reason = run.guest_result()
     if not ok:
@@ -331,6 +348,16 @@ def verify_detector(detector):
     return verify
 
 
+def plug_memory(line, monitor):
+    """The host's part of kdump-hotplug: when the guest asks, a 512 MiB DIMM goes in."""
+    if "KX: hotplug add-memory" not in line:
+        return
+    answer = qemu.monitor(monitor, ["object_add memory-backend-ram,id=hp0,size=512M",
+                                    "device_add pc-dimm,id=dimm0,memdev=hp0"])
+    errors = [line for line in answer.splitlines() if "rror" in line]
+    print(f"   monitor: {errors[0] if errors else 'a 512 MiB DIMM plugged in'}", flush=True)
+
+
 @dataclass
 class Scenario:
     append: str
@@ -339,16 +366,21 @@ class Scenario:
     disk_mib: int = 0
     default_for: tuple = ("kx", "upstream")  # the implementations it runs for by default
     flavours: tuple = ("plain",)  # the flavours it runs on by default
-    only: tuple = ("plain", "debug", "distro")  # the flavours it can run on at all
+    only: tuple = ("plain", "debug", "distro", "distro-efi")  # where it can run at all
     allowed_splats: tuple = ()  # reports the scenario causes on purpose
     judged: bool = True  # False: the verdict is about the judge itself
+    memory: str = "2048"  # QEMU's -m
+    qemu: tuple = ()  # more QEMU options (devices)
+    react: object = None  # react(line, monitor socket): the host's part, on console lines
 
 
 # The oops of the kdump-oops scenarios: a NULL dereference in the test module's thread.
 OOPS_ON_PURPOSE = (r"BUG: kernel NULL pointer dereference", r"Oops: ")
 
+# Plain, and where distributions run it: Debian's options, booted by BIOS and by UEFI.
+DISTRO = ("plain", "distro", "distro-efi")
 SCENARIOS = {
-    "chain": Scenario("kx.gens={gens}", 90, verify_chain),
+    "chain": Scenario("kx.gens={gens}", 90, verify_chain, flavours=DISTRO),
     # kexec_file_load (kexec -s): the kernel lays the image out itself, on our core, with
     # its purgatory relocated by our x86 code; for kdump, the ELF core header and memory
     # map the crash kernel reads are ours too.
@@ -365,7 +397,7 @@ SCENARIOS = {
     "memmap-pmem": Scenario("kx.script=memmap kx.claim=persistent memmap=256M!1792M", 90,
                             verify_booted),
     "failed-load": Scenario("", 120, verify_selftests),
-    "kdump": Scenario("crashkernel=256M", 180, verify_kdump, disk_mib=512),
+    "kdump": Scenario("crashkernel=256M", 180, verify_kdump, disk_mib=512, flavours=DISTRO),
     "kdump-oops": Scenario("kx.script=kdump crashkernel=256M oops=panic kx.crash=oops-kthread", 180,
                            verify_kdump, disk_mib=512, allowed_splats=OOPS_ON_PURPOSE),
     # panic() runs its notifiers, stops the other CPUs, then boots the crash kernel;
@@ -378,7 +410,12 @@ SCENARIOS = {
     "kdump-protect": Scenario("kx.script=kdump crashkernel=256M kx.crash=write-region", 180,
                               verify_kdump_protect, disk_mib=512),
     "kdump-reload": Scenario("crashkernel=256M", 180, verify_kdump_reload, disk_mib=512),
-    "selftests": Scenario("crashkernel=128M", 600, verify_selftests, flavours=("plain", "debug")),
+    "selftests": Scenario("crashkernel=128M", 600, verify_selftests,
+                          flavours=("debug",) + DISTRO),
+    # The same programs built 32-bit: every case through the compat entry.
+    "selftests-compat": Scenario("kx.script=selftests kx.bits=32 crashkernel=128M", 600,
+                                 rows_named(verify_selftests, "compat"),
+                                 flavours=("distro",), only=("distro", "distro-efi")),
     "selftests-disabled": Scenario("crashkernel=128M kx.order=run-order-disabled", 180,
                                    verify_selftests),
     # Robustness: loads of real size under fault injection (debug flavour only: the
@@ -401,6 +438,18 @@ SCENARIOS = {
     "kunit": Scenario(f"kunit.filter_glob={KUNIT_FILTER}", 180, verify_kunit,
                       default_for=("kx",), flavours=("plain", "debug")),
 }
+# Memory and a CPU come and go under an armed crash kernel (distro flavour: memory and CPU
+# hotplug); the dump must cover memory that did not exist when the crash kernel was
+# loaded. With kexec_file_load the kernel rewrites the crash kernel's core header; with
+# kexec_load (kexec-tools 2.0.25 cannot ask for that) the guest reloads it, as udev would.
+HOTPLUG = {"disk_mib": 512, "memory": "2048,slots=2,maxmem=4G", "react": plug_memory,
+           "flavours": ("distro",), "only": ("distro", "distro-efi")}
+SCENARIOS.update({
+    "kdump-hotplug": Scenario("kx.script=kdump-hotplug kx.syscall=file crashkernel=256M", 180,
+                              verify_kdump, **HOTPLUG),
+    "kdump-hotplug-reload": Scenario("kx.script=kdump-hotplug crashkernel=256M", 180,
+                                     verify_kdump, **HOTPLUG),
+})
 # Secure Boot's rules (the secure flavour): kexec_secure.c says what each case pins.
 SECURE = {"flavours": ("secure",), "only": ("secure",)}
 SCENARIOS.update({
@@ -433,8 +482,8 @@ for _bug, _detector in [("leak", "kmemleak"), ("use-after-free", "KASAN"),
 
 
 def build(impl, pad, flavour="plain"):
-    """Kernel, selftests and initramfs of IMPL's FLAVOUR (each rebuilt only when its inputs
-    changed)."""
+    """Kernel, selftests and initramfs of IMPL's kernel build FLAVOUR (each rebuilt only
+    when its inputs changed)."""
     kernel = subprocess.run([TOP / "scripts/kernel.sh", impl, flavour], check=True,
                             stdout=subprocess.PIPE, text=True).stdout.split()[-1]
     subprocess.run([TOP / "scripts/test-module.sh", impl, flavour], check=True,
@@ -456,9 +505,11 @@ def runs_dir(impl, flavour):
 
 
 def boot_scenario(name, impl, kernel, initrd, append="", timeout=120, disk_mib=0,
-                  memory=2048, echo=True, prealloc=False, flavour="plain"):
+                  memory=2048, echo=True, prealloc=False, flavour="plain", options=(),
+                  react=None):
     """Boot KERNEL once with kx.scenario=NAME; the console lands in build/IMPL/runs/NAME
-    (runs-FLAVOUR/NAME for another flavour than plain)."""
+    (runs-FLAVOUR/NAME for another flavour than plain). OPTIONS are more QEMU options;
+    REACT(line, directory), where given, sees every console line as it arrives."""
     directory = runs_dir(impl, flavour) / name
     directory.mkdir(parents=True, exist_ok=True)
     disk = None
@@ -470,9 +521,12 @@ def boot_scenario(name, impl, kernel, initrd, append="", timeout=120, disk_mib=0
     append = " ".join(filter(None, [
         f"kx.scenario={name}", f"kx.impl={impl}", f"kx.sum={sha256(initrd)}", append]))
     show = (lambda line: print(f"   {line}", flush=True)) if echo else None
-    boot = qemu.Boot(qemu.qemu_command(kernel, initrd, append, disk, memory,
-                                       prealloc=prealloc),
-                     directory / "console.log", echo=show).run(timeout)
+    monitor = directory / "monitor.sock"
+    command = qemu.qemu_command(kernel, initrd, append, disk, memory, prealloc=prealloc,
+                                extra=options, monitor=monitor if react else None)
+    boot = qemu.Boot(command, directory / "console.log", echo=show,
+                     react=(lambda line: react(line, monitor)) if react else None)
+    boot = boot.run(timeout)
     return Run(name, boot, directory, timeout)
 
 
@@ -487,7 +541,8 @@ def run_scenario(name, flavour, args, kernel, initrd):
     append = " ".join(filter(None, [spec.append.format(gens=args.gens), kind.append,
                                     args.append]))
     run = boot_scenario(name, args.impl, kernel, initrd, append, timeout, spec.disk_mib,
-                        flavour=flavour)
+                        spec.memory, flavour=flavour, options=kind.qemu + spec.qemu,
+                        react=spec.react)
     verdict = spec.verify(run, args)
     cases = verdict if isinstance(verdict, list) else [
         Case(name, verdict[0], run.boot.seconds, verdict[1])]
@@ -714,14 +769,15 @@ def main():
     qemu.raise_on_signal()
     cases, built = [], {}
     for name, flavour in args.runs:
-        if flavour not in built:
+        kernel = FLAVOURS[flavour].build_name(flavour)
+        if kernel not in built:
             try:
-                built[flavour] = build(args.impl, args.pad, flavour)
+                built[kernel] = build(args.impl, args.pad, kernel)
             except subprocess.CalledProcessError as err:
-                print(f"check.py: building the {flavour} kernel failed ({err.cmd[0]})",
+                print(f"check.py: building the {kernel} kernel failed ({err.cmd[0]})",
                       file=sys.stderr)
                 return 1
-        cases += run_scenario(name, flavour, args, *built[flavour])
+        cases += run_scenario(name, flavour, args, *built[kernel])
     return 0 if report(args.impl, cases) else 1
 
 

@@ -12,6 +12,7 @@ signal to this script: no QEMU outlives it. Exit status 0 when the guest powered
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -20,18 +21,22 @@ import time
 BASE_APPEND = "console=ttyS0 quiet panic=-1 retain_initrd"
 
 
-def qemu_command(kernel, initrd, append, disk=None, memory=2048, cpus=2, prealloc=False):
+def qemu_command(kernel, initrd, append, disk=None, memory=2048, cpus=2, prealloc=False,
+                 extra=(), monitor=None):
     """The QEMU command line for one boot; guests power off (or panic) to exit.
 
     PREALLOC backs all guest memory on the host before the boot, so that no guest
-    write pays for a host page fault (benchmarks want that; tests do not need it)."""
+    write pays for a host page fault (benchmarks want that; tests do not need it).
+    EXTRA are more options (firmware, devices); MONITOR a path where QEMU listens with
+    its human monitor (device hotplug), which is off otherwise."""
     cmd = [
         "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
         "-smp", str(cpus), "-m", str(memory), *(["-mem-prealloc"] if prealloc else []),
-        "-nodefaults", "-display", "none", "-monitor", "none", "-no-reboot",
+        "-nodefaults", "-display", "none", "-no-reboot",
+        "-monitor", f"unix:{monitor},server=on,wait=off" if monitor else "none",
         "-serial", "stdio",
         "-kernel", kernel, "-initrd", initrd,
-        "-append", f"{BASE_APPEND} {append}".strip(),
+        "-append", f"{BASE_APPEND} {append}".strip(), *extra,
     ]
     if disk:
         cmd += ["-drive", f"file={disk},format=raw,if=virtio"]
@@ -41,10 +46,11 @@ def qemu_command(kernel, initrd, append, disk=None, memory=2048, cpus=2, preallo
 class Boot:
     """One QEMU run: its console lines, how long it took, and how it ended."""
 
-    def __init__(self, cmd, log_path, echo=None):
+    def __init__(self, cmd, log_path, echo=None, react=None):
         self.cmd = cmd
         self.log_path = log_path
         self.echo = echo
+        self.react = react
         self.lines = []
         self.times = []  # host monotonic seconds at which each line arrived
         self.timed_out = False
@@ -60,6 +66,8 @@ class Boot:
             log.flush()
             if self.echo and line.startswith("KX: "):
                 self.echo(line)
+            if self.react:
+                self.react(line)
 
     def run(self, timeout):
         """Boot and wait for QEMU to exit, killing it after TIMEOUT seconds."""
@@ -84,6 +92,25 @@ class Boot:
 
     def tail(self, count=15):
         return self.lines[-count:]
+
+
+def monitor(path, commands, timeout=30):
+    """Send COMMANDS to the human monitor listening at PATH, one after the other, each
+    once the prompt is back; returns what the monitor answered."""
+    answer = b""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(str(path))
+        for command in [None, *commands]:
+            if command:
+                sock.sendall(command.encode() + b"\n")
+            while not answer.endswith(b"(qemu) "):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    raise ConnectionError(f"the monitor closed: {answer[-200:]!r}")
+                answer += chunk
+            answer += b"\n"
+    return answer.decode("utf-8", "replace")
 
 
 def kill_group(proc):

@@ -13,10 +13,14 @@
 # scenarios bench-load and bench-crash), kexec_failed_load (the failed-load scenario,
 # which runs it between kexec -l and kexec -e), kexec_failed_crash_load (the
 # kdump-reload scenario, between kexec -p and the crash), kexec_vmcore_notes (every
-# kdump scenario's crash kernel), and the robustness programs each scenario of that
-# name runs: kexec_faults (faults), kexec_kill (kill), kexec_layout (layouts),
-# kexec_fuzz (fuzz) and kexec_race (race); kexec_secure, the secure flavour's lockdown,
-# kdump-reload and lsm scenarios.
+# kdump scenario's crash kernel), kexec_vmcore_find (kdump-hotplug's crash kernel),
+# and the robustness programs each scenario of that name runs: kexec_faults (faults),
+# kexec_kill (kill), kexec_layout (layouts), kexec_fuzz (fuzz) and kexec_race (race);
+# kexec_secure, the secure flavour's lockdown, kdump-reload and lsm scenarios.
+# The contract programs (kexec_load_test, kexec_policy_test) are also built as 32-bit
+# programs (gcc -m32, Debian's gcc-multilib) in build/selftests/kexec32/, with the same
+# run-order: on a kernel with IA32_EMULATION every case goes through the compat entry.
+# (The harness's own header casts pointers to integers, which -m32 warns about.)
 # Prints the output directory. make's own timestamps decide what is rebuilt; the kx tree
 # keeps the mtime of every file whose content did not change.
 set -euo pipefail
@@ -24,9 +28,11 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${KX_BUILD:-$top/build}
 out=$build/selftests/kexec
+out32=$build/selftests/kexec32
 programs=(kexec_load_test kexec_policy_test kexec_load_bench kexec_failed_load
-	kexec_failed_crash_load kexec_vmcore_notes kexec_faults kexec_kill kexec_layout
-	kexec_fuzz kexec_race kexec_secure)
+	kexec_failed_crash_load kexec_vmcore_notes kexec_vmcore_find kexec_faults kexec_kill
+	kexec_layout kexec_fuzz kexec_race kexec_secure)
+programs32=(kexec_load_test kexec_policy_test)
 
 say() { echo "selftests.sh: $*" >&2; }
 
@@ -37,18 +43,22 @@ src=$tree/tools/testing/selftests/kexec
 # Called from make check, the outer make's variables would leak into this one.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
-mkdir -p "$out"
+mkdir -p "$out" "$out32"
 make -s -C "$src" OUTPUT="$out" USERCFLAGS="-O2 -Wall" USERLDFLAGS=-static \
 	"${programs[@]/#/$out/}" >&2
+make -s -C "$src" OUTPUT="$out32" USERCFLAGS="-O2 -Wall -m32 -Wno-pointer-to-int-cast" \
+	USERLDFLAGS="-static -m32" "${programs32[@]/#/$out32/}" >&2
 
-# write_list FILE LINE...: rewrite FILE only when its content changes.
+# write_list DIR FILE LINE...: rewrite DIR/FILE only when its content changes.
 write_list() {
-	local file=$out/$1
-	shift
+	local file=$1/$2
+	shift 2
 	if [ "$(cat "$file" 2>/dev/null)" != "$(printf '%s\n' "$@")" ]; then
 		printf '%s\n' "$@" >"$file"
 	fi
 }
-write_list run-order kexec_load_test "kexec_policy_test -T load_disabled_is_final"
-write_list run-order-disabled "kexec_policy_test -t load_disabled_is_final"
+for dir in "$out" "$out32"; do
+	write_list "$dir" run-order kexec_load_test "kexec_policy_test -T load_disabled_is_final"
+done
+write_list "$out" run-order-disabled "kexec_policy_test -t load_disabled_is_final"
 echo "$out"

@@ -115,5 +115,23 @@ check_lockdown() {
 	say "lockdown $want"
 }
 
+# What the flavour says every kernel of the run must be: kx.paging=5 (five-level page
+# tables: the kernel keeps la57 in cpuinfo only when it uses them, and its vmalloc space
+# is then 12800 TiB instead of 32), kx.firmware=efi (EFI found, at boot or through kexec).
+check_platform() {
+	local vmalloc
+	if [ "$(arg paging)" = 5 ]; then
+		vmalloc=$(awk '/^VmallocTotal:/ { print $2 }' /proc/meminfo)
+		if ! grep -qw la57 /proc/cpuinfo || [ "$vmalloc" -le 34359738367 ]; then
+			fail "not paging with five levels (VmallocTotal ${vmalloc} kB)"
+		fi
+		say "paging 5-level (VmallocTotal ${vmalloc} kB)"
+	fi
+	if [ "$(arg firmware)" = efi ]; then
+		[ -d /sys/firmware/efi ] || fail "booted through EFI, but no /sys/firmware/efi"
+		say "firmware efi ($(head -1 /sys/firmware/efi/systab 2>/dev/null))"
+	fi
+}
+
 # Milliseconds since boot (/proc/uptime has centiseconds).
 uptime_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }

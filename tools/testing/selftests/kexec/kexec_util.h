@@ -48,28 +48,68 @@
 #elif defined(__aarch64__)
 #define KX_ARCH_NATIVE		KEXEC_ARCH_AARCH64
 #define KX_ARCH_FOREIGN		KEXEC_ARCH_X86_64
+#elif defined(__i386__)
+/*
+ * Built with -m32 to run on the x86_64 kernel through the compat entry: what a
+ * 32-bit loader must name is the running kernel's architecture.
+ */
+#define KX_COMPAT		1
+#define KX_ARCH_NATIVE		KEXEC_ARCH_X86_64
+#define KX_ARCH_FOREIGN		KEXEC_ARCH_ARM
 #else
-#error "kexec selftests: only 64-bit x86 and arm64 so far"
+#error "kexec selftests: only x86 (64-bit, or 32-bit on a 64-bit kernel) and arm64 so far"
 #endif
 
 /* Ordinary RAM in the 2 GiB test guest, above the low 16 MiB. */
 #define KX_DEST			(16UL << 20)
+#ifdef KX_COMPAT
+/* A 32-bit caller names addresses below 4 GiB only: 3 GiB is the PCI hole. */
+#define KX_BEYOND_RAM		(3UL << 30)
+/* Above TASK_SIZE of a 32-bit task: no user address. */
+#define KX_NOT_USER		((void *)0xfffff000UL)
+/* What the entry does with KEXEC_ARCH_DEFAULT: the compat one refuses it. */
+#define KX_DEFAULT_ARCH_ERR	EINVAL
+/* A segment size far beyond the guest's RAM. */
+#define KX_HUGE_SIZE		(3UL << 30)
+#else
 /* Physical address far above the 2 GiB test guest's RAM. */
 #define KX_BEYOND_RAM		(8UL << 30)
+/* A kernel address. */
+#define KX_NOT_USER		((void *)(-1UL << 40))
+#define KX_DEFAULT_ARCH_ERR	0
+#define KX_HUGE_SIZE		(1UL << 40)
+#endif
 
 #define KX_NOBODY		65534
 /* Exit codes of children that could not set themselves up (not errnos). */
 #define KX_CHILD_SETUP		200
 #define KX_CHILD_GAVE_UP	201
 
-/* kexec_load(2): 0 on success, else the errno. */
-static inline int kx_load(unsigned long entry, unsigned long nr_segments,
-			  const struct kexec_segment *segments,
-			  unsigned long flags)
+/* kexec_load(2) with @flags as they are: 0 on success, else the errno. */
+static inline int kx_load_raw(unsigned long entry, unsigned long nr_segments,
+			      const struct kexec_segment *segments,
+			      unsigned long flags)
 {
 	if (syscall(SYS_kexec_load, entry, nr_segments, segments, flags))
 		return errno;
 	return 0;
+}
+
+/*
+ * kexec_load(2): 0 on success, else the errno. The compat entry refuses
+ * KEXEC_ARCH_DEFAULT (on both implementations), so a 32-bit build names
+ * the kernel's architecture where @flags name none, as 32-bit kexec-tools
+ * does; the default architecture's own cases call kx_load_raw().
+ */
+static inline int kx_load(unsigned long entry, unsigned long nr_segments,
+			  const struct kexec_segment *segments,
+			  unsigned long flags)
+{
+#ifdef KX_COMPAT
+	if (!(flags & KEXEC_ARCH_MASK))
+		flags |= KX_ARCH_NATIVE;
+#endif
+	return kx_load_raw(entry, nr_segments, segments, flags);
 }
 
 /* nr_segments == 0 unloads the image that @flags selects. */

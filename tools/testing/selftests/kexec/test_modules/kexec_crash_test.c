@@ -13,6 +13,10 @@
  *                   region_start..+region_size (the crashkernel= region with
  *                   a crash kernel loaded in it), report how many pages took
  *                   the write, then panic
+ *   mark-range      write the string "marker" at the start of a page that
+ *                   the page allocator hands out inside region_start..
+ *                   +region_size (memory just hot-added), keep the page and
+ *                   say where it is: the dump must hold it after a crash
  *
  * The bugs, each of which must fail a run of the debug flavour, and only
  * through its own detector (kmemleak, KASAN, lockdep):
@@ -33,24 +37,30 @@
 #include <linux/cpumask.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/module.h>
 #include <linux/panic.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 static char *action = "";
 module_param(action, charp, 0400);
-MODULE_PARM_DESC(action, "oops-kthread, panic-all-cpus, write-region, leak, use-after-free or lock-inversion");
+MODULE_PARM_DESC(action, "oops-kthread, panic-all-cpus, write-region, mark-range, leak, use-after-free or lock-inversion");
 
 static unsigned long region_start;
 module_param(region_start, ulong, 0400);
-MODULE_PARM_DESC(region_start, "write-region: first physical byte");
+MODULE_PARM_DESC(region_start, "write-region, mark-range: first physical byte");
 
 static unsigned long region_size;
 module_param(region_size, ulong, 0400);
-MODULE_PARM_DESC(region_size, "write-region: bytes");
+MODULE_PARM_DESC(region_size, "write-region, mark-range: bytes");
+
+static char *marker = "";
+module_param(marker, charp, 0400);
+MODULE_PARM_DESC(marker, "mark-range: the string to write");
 
 /* A pointer the compiler cannot prove NULL, so the bad access stays in. */
 static int *bad_pointer;
@@ -144,6 +154,51 @@ static int write_region(void)
 	return 0;
 }
 
+/* Pages the allocator gave out below the range before it reached it. */
+#define MARK_TRIES	65536
+
+static bool page_in_region(struct page *page)
+{
+	phys_addr_t phys = page_to_phys(page);
+
+	return phys >= region_start && phys - region_start < region_size;
+}
+
+/*
+ * Fresh memory sits in the highest zone, which kernel allocations try first:
+ * the page wanted comes at once, or after a few taken from elsewhere.
+ */
+static int mark_range(void)
+{
+	struct page *page, *next;
+	unsigned int tries;
+	LIST_HEAD(others);
+	int err = -ENOSPC;
+
+	if (!region_size || strlen(marker) >= PAGE_SIZE)
+		return -EINVAL;
+	for (tries = 0; tries < MARK_TRIES; tries++) {
+		page = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+		if (!page) {
+			err = -ENOMEM;
+			break;
+		}
+		if (page_in_region(page)) {
+			phys_addr_t phys = page_to_phys(page);
+
+			/* Kept, never freed: the crash comes next. */
+			strscpy(page_address(page), marker, PAGE_SIZE);
+			pr_info("marker at %pa after %u other pages\n", &phys, tries);
+			err = 0;
+			break;
+		}
+		list_add(&page->lru, &others);
+	}
+	list_for_each_entry_safe(page, next, &others, lru)
+		__free_page(page);
+	return err;
+}
+
 static void *lost_object;
 
 static int leak(void)
@@ -199,6 +254,8 @@ static int __init kexec_crash_test_init(void)
 		return start_panic_threads();
 	if (!strcmp(action, "write-region"))
 		return write_region();
+	if (!strcmp(action, "mark-range"))
+		return mark_range();
 	if (!strcmp(action, "leak"))
 		return leak();
 	if (!strcmp(action, "use-after-free"))
