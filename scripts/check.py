@@ -295,6 +295,14 @@ def verify_selftests(run, args):
     return cases
 
 
+def with_selftest_rows(verify):
+    """VERIFY's verdict on the boot, after a row per selftest case the boot ran."""
+    def verify_with_rows(run, args):
+        passed, reason = verify(run, args)
+        return selftest_rows(run) + [Case(run.scenario, passed, run.boot.seconds, reason)]
+    return verify_with_rows
+
+
 def rows_named(verify, prefix):
     """VERIFY, with its rows renamed PREFIX:row: a scenario that runs another's program."""
     def renamed(run, args):
@@ -391,11 +399,13 @@ SCENARIOS = {
     # RAM that this kernel does not use (mem=) is a destination: kexec-tools reads the
     # firmware's memory map, and puts the initrd near 2 GiB. RAM that the command line
     # claims (memmap=) is not, on ours: upstream loads over it.
-    "mem-limit": Scenario("kx.script=chain kx.gens={gens} mem=1536M", 90, verify_chain),
+    # Each first runs the selftest of the rule (kexec_load_test), which must find such RAM.
+    "mem-limit": Scenario("kx.script=chain kx.gens={gens} kx.probes=hidden mem=1536M", 90,
+                          with_selftest_rows(verify_chain)),
     "memmap-reserved": Scenario("kx.script=memmap kx.claim=reserved memmap=256M$1792M", 90,
-                                verify_booted),
+                                verify_selftests),
     "memmap-pmem": Scenario("kx.script=memmap kx.claim=persistent memmap=256M!1792M", 90,
-                            verify_booted),
+                            verify_selftests),
     "failed-load": Scenario("", 120, verify_selftests),
     "kdump": Scenario("crashkernel=256M", 180, verify_kdump, disk_mib=512, flavours=DISTRO),
     "kdump-oops": Scenario("kx.script=kdump crashkernel=256M oops=panic kx.crash=oops-kthread", 180,

@@ -11,6 +11,7 @@ signal to this script: no QEMU outlives it. Exit status 0 when the guest powered
 
 import argparse
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import threading
 import time
 
 BASE_APPEND = "console=ttyS0 quiet panic=-1 retain_initrd"
+ESCAPES = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 
 def qemu_command(kernel, initrd, append, disk=None, memory=2048, cpus=2, prealloc=False,
@@ -59,7 +61,9 @@ class Boot:
 
     def _pump(self, proc, log):
         for raw in proc.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            # UEFI firmware clears the screen with escape sequences before the kernel's
+            # first line, and they would hide what that line starts with.
+            line = ESCAPES.sub("", raw.decode("utf-8", "replace").rstrip("\r\n"))
             self.times.append(time.monotonic())
             self.lines.append(line)
             log.write(line + "\n")

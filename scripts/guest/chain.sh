@@ -7,6 +7,8 @@ run() {
 	gens=$(arg gens 5)
 	take_initrd
 	say "chain gen=$gen nonce=$(arg nonce none) initrd ok"
+	# kx.probes=KIND: generation 1 runs the selftest of the destination rule first.
+	[ "$gen" = 1 ] && [ -n "$(arg probes)" ] && probe_destinations "$(arg probes)"
 	[ "$gen" -lt "$gens" ] || pass "$gens generations"
 	next=$(nonce)
 	load_next -l -- "kx.gen=$((gen + 1))" "kx.nonce=$next" ||

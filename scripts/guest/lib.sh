@@ -102,6 +102,15 @@ selftest() {
 	say "selftest end $prog status $rc"
 }
 
+# probe_destinations KIND: the selftest of the destination rule, which must find at least
+# one page of KIND (claimed, hidden) in this boot's firmware map.
+probe_destinations() {
+	KX_PROBES=$1
+	export KX_PROBES
+	selftest kexec_load_test -t destinations_follow_firmware_map
+	unset KX_PROBES
+}
+
 # A kernel booted with lockdown=MODE must say, in securityfs, that it is locked down so.
 check_lockdown() {
 	local w want=

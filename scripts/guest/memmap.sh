@@ -3,11 +3,12 @@
 # map (/sys/firmware/memmap), where that range is RAM, and puts the initrd in it. Ours
 # refuses the load with EADDRNOTAVAIL and says in the kernel log what claims the range
 # (kx.claim= names it); upstream 6.12 loads over it, which the guest checks as the
-# pinned difference.
+# pinned difference. First the selftest of the rule, which must find a claimed page.
 run() {
 	local claim reason
 	claim=$(arg claim)
 	take_initrd
+	probe_destinations claimed
 	if load_next -l --; then
 		[ "$(arg impl)" = upstream ] ||
 			fail "kexec -l into memory claimed as $claim was accepted"

@@ -17,6 +17,8 @@
  * boot without crashkernel=; the crash cases fail (they do not skip) when
  * the region is missing.
  */
+#include <limits.h>
+
 #include "../kselftest_harness.h"
 #include "kexec_util.h"
 
@@ -476,6 +478,118 @@ TEST_F(kexec, destination_outside_ram)
 	expect_outcomes(_metadata, cases, ARRAY_SIZE(cases), KX_DEST);
 }
 
+/* Entry @i of the firmware's memory map (/sys/firmware/memmap); false past the last. */
+static bool firmware_range(int i, unsigned long long *start,
+			   unsigned long long *end, char *type, size_t len)
+{
+	const char *const files[] = { "start", "end", "type" };
+	char path[64], value[64];
+	unsigned int f;
+	FILE *file;
+
+	for (f = 0; f < ARRAY_SIZE(files); f++) {
+		snprintf(path, sizeof(path), "/sys/firmware/memmap/%d/%s", i, files[f]);
+		file = fopen(path, "r");
+		if (!file)
+			return false;
+		if (!fgets(value, sizeof(value), file))
+			value[0] = 0;
+		fclose(file);
+		value[strcspn(value, "\n")] = 0;
+		if (f == 0)
+			*start = strtoull(value, NULL, 0);
+		else if (f == 1)
+			*end = strtoull(value, NULL, 0);
+		else
+			snprintf(type, len, "%s", value);
+	}
+	return true;
+}
+
+/* The name of the top-level /proc/iomem entry holding @addr; "" if none. */
+static void iomem_owner(unsigned long long addr, char *name, size_t len)
+{
+	unsigned long long start, end;
+	char line[256];
+	FILE *f;
+	int pos;
+
+	name[0] = 0;
+	f = fopen("/proc/iomem", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		pos = 0;
+		if (line[0] == ' ' ||
+		    sscanf(line, "%llx-%llx : %n", &start, &end, &pos) < 2 || !pos)
+			continue;
+		if (start <= addr && addr <= end) {
+			snprintf(name, len, "%s", line + pos);
+			name[strcspn(name, "\n")] = 0;
+		}
+	}
+	fclose(f);
+}
+
+enum probe_kind { NOT_RAM, CLAIMED, HIDDEN, PROBE_KINDS };
+
+/* What the rule makes of a page: a probe kind, or -1 for plain RAM. */
+static int probe_kind(const char *type, const char *owner)
+{
+	if (strcmp(type, "System RAM"))
+		return NOT_RAM;
+	if (!owner[0])
+		return HIDDEN;
+	return strcmp(owner, "System RAM") ? CLAIMED : -1;
+}
+
+/*
+ * The destination rule, probed at the first whole page of every range of
+ * the firmware's map: a page it does not call RAM is refused; RAM that
+ * something other than System RAM claims in /proc/iomem (a memmap=
+ * reservation, persistent memory, what the kernel reserved at boot) is
+ * refused; RAM that this kernel does not use at all (mem=) is a
+ * destination, as the next kernel may use it. Upstream 6.12 takes every
+ * one of them. KX_PROBES=claimed or =hidden: the boot must have such a page.
+ */
+TEST_F(kexec, destinations_follow_firmware_map)
+{
+	static const char *const kinds[] = { "not RAM", "claimed", "hidden" };
+	int err = outside_ram_errno(_metadata), i, kind;
+	unsigned long pg = self->pg;
+	unsigned int probes[PROBE_KINDS] = { }, k;
+	unsigned long long start, end, p;
+	char type[64], owner[64], name[192];
+	struct kexec_segment seg;
+	struct kx_case c = { .nr = 1, .segs = &seg };
+	const char *want = getenv("KX_PROBES");
+
+	for (i = 0; firmware_range(i, &start, &end, type, sizeof(type)); i++) {
+		p = (start + pg - 1) & ~(unsigned long long)(pg - 1);
+		/* A 32-bit caller cannot name a destination above 4 GiB. */
+		if (p + pg - 1 > end || p + pg - 1 > ULONG_MAX)
+			continue;
+		iomem_owner(p, owner, sizeof(owner));
+		kind = probe_kind(type, owner);
+		if (kind < 0)
+			continue;
+		probes[kind]++;
+		seg = kx_seg(self->buf, pg, p, pg);
+		snprintf(name, sizeof(name), "%s: 0x%llx (firmware: %s, iomem: %s)",
+			 kinds[kind], p, type, owner[0] ? owner : "nothing");
+		c.name = name;
+		c.err = kind == HIDDEN ? 0 : err;
+		expect_outcomes(_metadata, &c, 1, KX_DEST);
+	}
+	ASSERT_GT(i, 0)
+		TH_LOG("no /sys/firmware/memmap (CONFIG_FIRMWARE_MEMMAP)");
+	for (k = 0; k < PROBE_KINDS; k++) {
+		TH_LOG("%s pages probed: %u", kinds[k], probes[k]);
+		if (want && !strcmp(want, kinds[k]))
+			EXPECT_GT(probes[k], 0);
+	}
+}
+
 /*
  * Ours checks for RAM last: a call outside RAM that upstream rejects for
  * another reason fails with upstream's errno on both.
@@ -539,10 +653,19 @@ TEST_F(kexec, destination_wrapping_rejected)
 		kx_seg(NULL, 0, KX_DEST, -KX_DEST),
 		kx_seg(NULL, 0, KX_DEST, -pg),
 	};
+#ifdef KX_COMPAT
+	/*
+	 * 32-bit sizes do not wrap in the kernel's 64-bit arithmetic: the last
+	 * two are segments of almost 4 GiB, over half of RAM.
+	 */
+	const int huge = EINVAL;
+#else
+	const int huge = EADDRNOTAVAIL;
+#endif
 	const struct kx_case cases[] = {
 		{ "last page + 1", EADDRNOTAVAIL, 1, &segs[0] },
-		{ "ending at 0", EADDRNOTAVAIL, 1, &segs[1] },
-		{ "wrapping into RAM", EADDRNOTAVAIL, 1, &segs[2] },
+		{ "ending at 0", huge, 1, &segs[1] },
+		{ "wrapping into RAM", huge, 1, &segs[2] },
 	};
 
 	expect_failures(_metadata, cases, ARRAY_SIZE(cases), KX_DEST, 0, 0);

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# usage: scripts/distro.sh [--full] kx|upstream...
+#
+# Builds a tree with Debian's own amd64 config (linux-config-6.12, olddefconfig; the
+# package's signing keys emptied, as for any build outside Debian) in <tree>/obj-debian,
+# with W=1: every built-in or module object whose source includes a kexec or crash header
+# (in the whole tree, arch/x86 for the architecture), and our own objects again under
+# sparse (C=2). --full then links the whole vmlinux and the modules (on 2 cores, most of
+# an hour). Each tree's warnings land in build/<impl>/distro-warnings.txt, one
+# "file:line: message" a line, sorted. Fails if any warning (compiler, sparse, objtool)
+# names a file of ours, or if kx warns where upstream, built the same way, does not.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${KX_BUILD:-$top/build}
+config=/usr/src/linux-config-6.12/config.amd64_none_amd64.xz
+full=0
+usage() { echo "usage: scripts/distro.sh [--full] kx|upstream..." >&2; exit 2; }
+say() { echo "distro.sh[$impl]: $*" >&2; }
+
+impls=()
+for arg in "$@"; do
+	case $arg in
+	--full) full=1 ;;
+	kx | upstream) impls+=("$arg") ;;
+	*) usage ;;
+	esac
+done
+[ ${#impls[@]} -gt 0 ] || usage
+[ -f "$config" ] || { echo "distro.sh: $config missing (run: make deps)" >&2; exit 1; }
+
+kmake() {
+	make -C "$src" O=obj-debian ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" \
+		-j"$(nproc)" "$@"
+}
+
+configure() {
+	mkdir -p "$src/obj-debian"
+	if [ "$(cat "$src/obj-debian/.kx-config" 2>/dev/null)" != "$(sha256sum <"$config")" ]; then
+		say "configuring (Debian's amd64 config, olddefconfig)"
+		xz -dc "$config" >"$src/obj-debian/.config"
+		"$src/scripts/config" --file "$src/obj-debian/.config" \
+			--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS ""
+		kmake -s olddefconfig >/dev/null
+		sha256sum <"$config" >"$src/obj-debian/.kx-config"
+	fi
+	say "prepare"
+	kmake -s prepare >/dev/null
+}
+
+# Objects of the x86 build whose source includes a kexec or crash header, built or not.
+kexec_objects() {
+	local pattern='#include [<"](linux/kexec|linux/crash_(core|dump|reserve)|asm/kexec|uapi/linux/kexec)\.h[>"]'
+	(cd "$src" && grep -rlE --include='*.c' "$pattern" arch/x86 block certs crypto drivers \
+		fs init ipc kernel lib mm net security sound virt) | sort | sed 's/\.c$/.o/'
+}
+
+# Build the objects the config has, with W=1; kbuild knows no rule for the others.
+build_objects() {
+	local objects log=$1 skipped
+	mapfile -t objects < <(kexec_objects)
+	say "W=1 on the ${#objects[@]} objects that include a kexec or crash header"
+	kmake -k W=1 "${objects[@]}" >"$log" 2>&1 || true
+	if grep -E ': error: |Error [0-9]+$' "$log" | grep -v 'No rule to make target' >&2; then
+		say "a build error (above; log: ${log#"$top"/})"
+		exit 1
+	fi
+	skipped=$(grep -c 'No rule to make target' "$log" || true)
+	say "$((${#objects[@]} - skipped)) built, $skipped not in Debian's config"
+}
+
+# Our own objects (the overlay's kernel and x86 C files) once more under sparse.
+sparse_ours() {
+	local log=$1 ours
+	mapfile -t ours < <(cd "$top" && git ls-files 'kernel/*.c' 'arch/x86/*.c' | sed 's/\.c$/.o/')
+	say "sparse on ${#ours[@]} objects of ours"
+	kmake C=2 W=1 "${ours[@]}" >>"$log" 2>&1 || { tail -20 "$log" >&2; exit 1; }
+}
+
+# "file:line: message" for every warning in LOG, paths relative to the tree, sorted.
+warnings() {
+	sed -nE 's#^(\.\./)?([^: ]+):([0-9]+):([0-9]+:)? (warning|error): (.*)#\2:\3: \6#p;
+		s#^([^: ]+\.o): warning: objtool: (.*)#\1: objtool: \2#p' "$1" | sort -u
+}
+
+for impl in "${impls[@]}"; do
+	src=$("$top/scripts/tree.sh" "$impl")
+	log=$build/$impl/distro-build.log
+	start=$SECONDS
+	configure
+	build_objects "$log"
+	[ "$impl" = kx ] && sparse_ours "$log"
+	if [ $full = 1 ]; then
+		say "linking vmlinux and the modules (--full)"
+		kmake W=1 all >>"$log" 2>&1 || { tail -20 "$log" >&2; exit 1; }
+	fi
+	warnings "$log" >"$build/$impl/distro-warnings.txt"
+	say "done in $((SECONDS - start)) s: $(wc -l <"$build/$impl/distro-warnings.txt") warnings"
+done
+
+status=0
+if [ -f "$build/kx/distro-warnings.txt" ]; then
+	mine=$(cd "$top" && git ls-files kernel arch include | sed 's/[.^$*]/\\&/g; s/^/^/; s/$/:/')
+	if grep -f <(echo "$mine") "$build/kx/distro-warnings.txt"; then
+		echo "distro.sh: warnings in our files (above)" >&2
+		status=1
+	fi
+	if [ -f "$build/upstream/distro-warnings.txt" ]; then
+		new=$(comm -23 <(sed 's/:[0-9]*:/:/' "$build/kx/distro-warnings.txt" | sort -u) \
+			<(sed 's/:[0-9]*:/:/' "$build/upstream/distro-warnings.txt" | sort -u))
+		if [ -n "$new" ]; then
+			echo "$new"
+			echo "distro.sh: warnings that upstream's build does not have (above)" >&2
+			status=1
+		fi
+	fi
+fi
+[ $status = 0 ] && echo "distro.sh: no warning of ours"
+exit $status
