@@ -6,6 +6,7 @@
 #   make check SCENARIOS=chain GENS=3   a subset; see README.md for all variables
 #   make check FLAVOUR=debug SCENARIOS=selftests   on the debug kernel (bug detectors)
 #   make check SCENARIOS=lockdown    a secure-flavour scenario (lockdown, signed loads)
+#   make distro [FULL=1]      both trees with Debian's config, W=1 and sparse on kexec code
 #   make bench [QUICK=1] [ROUNDS=N]  both implementations side by side, build/bench/
 #   make soak [KX_IMPL=upstream]     long runs: 100 generations, layouts, fuzzer, 20 kdumps
 
@@ -24,7 +25,7 @@ endif
 CHECK := scripts/check.py --impl $(KX_IMPL) --gens $(GENS) --pad $(PAD) \
 	$(if $(KX_APPEND),--append "$(KX_APPEND)") $(if $(FLAVOUR),--flavour $(FLAVOUR))
 
-.PHONY: all demo deps tree kernel initramfs check bench soak lint clean distclean help
+.PHONY: all demo deps tree kernel initramfs check distro bench soak lint clean distclean help
 
 all: demo
 
@@ -47,6 +48,10 @@ demo: deps
 check: deps
 	@$(CHECK) $(SCENARIOS)
 
+# Not part of check: Debian's full config is a build of its own.
+distro: deps
+	@scripts/distro.sh $(if $(FULL),--full) upstream kx
+
 bench: deps
 	@scripts/bench.py $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS))
 
@@ -59,7 +64,7 @@ lint: deps
 	@scripts/lint.sh
 
 help:
-	@sed -n '3,10s/^# \{0,1\}//p' Makefile
+	@sed -n '3,11s/^# \{0,1\}//p' Makefile
 
 # Objects, initramfs images and run logs; the unpacked base tree and ccache stay.
 clean:

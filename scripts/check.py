@@ -78,6 +78,46 @@ FLAVOURS = {
                           qemu=("-bios", OVMF)),
 }
 
+# Every kx.NAME= word of a guest's command line: what it means to the guest scripts
+# (scripts/guest, which read it with "arg NAME"). The host sets them in scenarios and
+# flavours; some are set by one guest generation for the next. SelfTest.test_keys holds
+# this list and the scripts to each other.
+GUEST_KEYS = {
+    "scenario": "the scenario booted (host); /init runs scripts/guest/<script>.sh",
+    "script": "the guest script, where a scenario shares another's (default: scenario)",
+    "impl": "kx or upstream: what the selftests and guest scripts expect (host)",
+    "sum": "sha256 of the initrd, checked against /sys/firmware/initrd (host, loaders)",
+    "gens": "chain: how many generations to boot",
+    "gen": "chain, layouts: this generation's number (set by the generation before)",
+    "nonce": "chain: the random word a generation hands to the next",
+    "phase": "which part of a two-kernel script runs: capture, booted, crashed, rebooted",
+    "tag": "failed-load, faults, replace-unload: the image that was meant to boot",
+    "syscall": "file: load through kexec_file_load (kexec -s), else kexec_load",
+    "crash": "kdump: how the kernel crashes (sysrq, oops-kthread, panic-all-cpus, "
+             "write-region)",
+    "cpus": "kdump: CPUs the crashed kernel had online, one register note each",
+    "reload": "kdump-reload: which failing crash reloads (checks, signatures)",
+    "claim": "memmap: what claims the reserved RAM (reserved, persistent)",
+    "probes": "chain, memmap: the destination-rule selftest must find such a page "
+              "(claimed, hidden)",
+    "bits": "selftests: 32 runs the -m32 build (the compat entry)",
+    "order": "selftests: the list of programs to run (run-order, run-order-disabled)",
+    "paging": "5: every kernel must page with five levels (distro flavours)",
+    "firmware": "efi: every kernel must find EFI (distro-efi flavour)",
+    "seed": "fuzz, faults, layouts: the random seed",
+    "count": "fuzz: how many calls",
+    "time": "fuzz, race: seconds to run",
+    "rounds": "faults, bench-load, bench-crash: rounds",
+    "verbose": "fuzz: 1 prints every call",
+    "layouts": "layouts: how many layouts to boot",
+    "layout": "layouts: the seed of the layout this generation came up with",
+    "bug": "detectors: the bug the test module commits (leak, use-after-free, "
+           "lock-inversion)",
+    "break": "a deliberately broken run (skip-kexec), to see a scenario fail",
+    "sizes": "bench-load: MiB sizes to load",
+    "crash_sizes": "bench-crash: MiB sizes to load as crash images",
+}
+
 # What the splat judge looks for, in the order a console line is classified.
 SPLATS = [
     ("KASAN", re.compile(r"BUG: KASAN: .*")),
@@ -719,6 +759,18 @@ class SelfTest(unittest.TestCase):
         self.assertEqual(len(default_scenarios("upstream")), len(plain) - 1)
 
 
+class KeysTest(unittest.TestCase):
+    """GUEST_KEYS against the guest scripts."""
+
+    def test_keys(self):
+        """Every key a guest script reads is listed, and every listed key is read."""
+        read = set()
+        for script in (TOP / "scripts/guest").iterdir():
+            read |= set(re.findall(r"\barg ([a-z_]+)", script.read_text(encoding="utf-8")))
+        self.assertEqual(sorted(read - set(GUEST_KEYS)), [], "read but not listed")
+        self.assertEqual(sorted(set(GUEST_KEYS) - read), [], "listed but never read")
+
+
 class SplatJudgeTest(unittest.TestCase):
     """The debug flavour's judge on sample console lines, without booting anything."""
 
@@ -768,6 +820,7 @@ class SplatJudgeTest(unittest.TestCase):
 def self_test():
     loader = unittest.defaultTestLoader
     tests = unittest.TestSuite([loader.loadTestsFromTestCase(SelfTest),
+                                loader.loadTestsFromTestCase(KeysTest),
                                 loader.loadTestsFromTestCase(SplatJudgeTest)])
     return 0 if unittest.TextTestRunner(verbosity=2).run(tests).wasSuccessful() else 1
 
