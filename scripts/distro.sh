@@ -55,14 +55,40 @@ kexec_objects() {
 		fs init ipc kernel lib mm net security sound virt) | sort | sed 's/\.c$/.o/'
 }
 
-# Build, with W=1, the directories that hold such objects: kbuild builds there what the
-# config has (a single object it names is compiled whether configured or not). Says how
-# many of the objects the config built.
+# Whether kbuild descends into directory $1 with this config: each parent's Makefile (or
+# Kbuild) names it on a line whose CONFIG_ options are all set, or none at all.
+reached() {
+	local dir=$1 parent line opt ok
+	case $dir in */*) ;; *) return 0 ;; esac
+	parent=${dir%/*}
+	[ "$dir" = arch/x86 ] && return 0
+	ok=1
+	while read -r line; do
+		ok=0
+		while read -r opt; do
+			grep -qE "^$opt=(y|m)" "$src/obj-debian/.config" || continue 2
+		done < <(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$line")
+		ok=2
+		break
+	done < <(cat "$src/$parent"/Makefile "$src/$parent"/Kbuild 2>/dev/null |
+		grep -E "(^|[[:space:]=+])${dir##*/}/")
+	[ $ok = 2 ] && reached "$parent"
+}
+
+# Build, with W=1, the directories that hold such objects and that kbuild reaches with
+# this config: kbuild builds there what the config has (a single object it names would
+# be compiled whether configured or not). Says how many of the objects were built.
 build_objects() {
-	local objects dirs log=$1 built=0 obj
+	local objects dirs=() dir log=$1 built=0 obj
 	mapfile -t objects < <(kexec_objects)
-	mapfile -t dirs < <(printf '%s\n' "${objects[@]%/*}" | sort -u | sed 's|$|/|')
-	say "W=1 on the ${#dirs[@]} directories of the ${#objects[@]} objects that include a kexec or crash header"
+	# A directory inside another one of the list is built with it (and kbuild, given
+	# both, trips over its own modules.order).
+	for dir in $(printf '%s\n' "${objects[@]%/*}" | sort -u); do
+		[ ${#dirs[@]} -gt 0 ] && [ "${dir#"${dirs[-1]}"}" != "$dir" ] && continue
+		if reached "$dir"; then dirs+=("$dir/"); fi
+	done
+	for obj in "${objects[@]}"; do rm -f "$src/obj-debian/$obj"; done
+	say "W=1 on the ${#dirs[@]} configured directories of the ${#objects[@]} objects that include a kexec or crash header"
 	if ! kmake W=1 "${dirs[@]}" >"$log" 2>&1; then
 		grep -E ': error: |Error [0-9]+$' "$log" | head -20 >&2
 		say "a build error (above; log: ${log#"$top"/})"

@@ -565,8 +565,8 @@ static int probe_kind(const char *type, const char *owner)
 }
 
 /*
- * The destination rule, probed at the first whole page of every range of
- * the firmware's map: a page it does not call RAM is refused; RAM that
+ * The destination rule, probed at the first and the last whole page of
+ * every range of the firmware's map: a page it does not call RAM is refused; RAM that
  * something other than System RAM claims in /proc/iomem (a memmap=
  * reservation, persistent memory, what the kernel reserved at boot) is
  * refused; RAM that this kernel does not use at all (mem=) is a
@@ -578,7 +578,7 @@ TEST_F(kexec, destinations_follow_firmware_map)
 	static const char *const kinds[] = { "not RAM", "claimed", "hidden" };
 	int err = outside_ram_errno(_metadata), i, kind;
 	unsigned long pg = self->pg;
-	unsigned int probes[PROBE_KINDS] = { }, k;
+	unsigned int probes[PROBE_KINDS] = { }, k, last;
 	unsigned long long start, end, p;
 	char type[64], owner[64], name[192];
 	struct kexec_segment seg;
@@ -586,21 +586,26 @@ TEST_F(kexec, destinations_follow_firmware_map)
 	const char *want = getenv("KX_PROBES");
 
 	for (i = 0; firmware_range(i, &start, &end, type, sizeof(type)); i++) {
-		p = (start + pg - 1) & ~(unsigned long long)(pg - 1);
-		/* A 32-bit caller cannot name a destination above 4 GiB. */
-		if (p + pg - 1 > end || p + pg - 1 > ULONG_MAX)
-			continue;
-		iomem_owner(p, owner, sizeof(owner));
-		kind = probe_kind(type, owner);
-		if (kind < 0)
-			continue;
-		probes[kind]++;
-		seg = kx_seg(self->buf, pg, p, pg);
-		snprintf(name, sizeof(name), "%s: 0x%llx (firmware: %s, iomem: %s)",
-			 kinds[kind], p, type, owner[0] ? owner : "nothing");
-		c.name = name;
-		c.err = kind == HIDDEN ? 0 : err;
-		expect_outcomes(_metadata, &c, 1, KX_DEST);
+		for (last = 0; last < 2; last++) {
+			if (last)
+				p = ((end + 1) & ~(unsigned long long)(pg - 1)) - pg;
+			else
+				p = (start + pg - 1) & ~(unsigned long long)(pg - 1);
+			/* A 32-bit caller cannot name a destination above 4 GiB. */
+			if (p < start || p + pg - 1 > end || p + pg - 1 > ULONG_MAX)
+				continue;
+			iomem_owner(p, owner, sizeof(owner));
+			kind = probe_kind(type, owner);
+			if (kind < 0)
+				continue;
+			probes[kind]++;
+			seg = kx_seg(self->buf, pg, p, pg);
+			snprintf(name, sizeof(name), "%s: 0x%llx (firmware: %s, iomem: %s)",
+				 kinds[kind], p, type, owner[0] ? owner : "nothing");
+			c.name = name;
+			c.err = kind == HIDDEN ? 0 : err;
+			expect_outcomes(_metadata, &c, 1, KX_DEST);
+		}
 	}
 	ASSERT_GT(i, 0)
 		TH_LOG("no /sys/firmware/memmap (CONFIG_FIRMWARE_MEMMAP)");
