@@ -87,7 +87,11 @@ build_objects() {
 		[ ${#dirs[@]} -gt 0 ] && [ "${dir#"${dirs[-1]}"}" != "$dir" ] && continue
 		if reached "$dir"; then dirs+=("$dir/"); fi
 	done
-	for obj in "${objects[@]}"; do rm -f "$src/obj-debian/$obj"; done
+	# Everything there compiles again (from ccache, which replays the warnings): a
+	# warning is reported by every run, not only by the one that first built the object.
+	for dir in "${dirs[@]}"; do
+		[ ! -d "$src/obj-debian/$dir" ] || find "$src/obj-debian/$dir" -name '*.o' -delete
+	done
 	say "W=1 on the ${#dirs[@]} configured directories of the ${#objects[@]} objects that include a kexec or crash header"
 	if ! kmake W=1 "${dirs[@]}" >"$log" 2>&1; then
 		grep -E ': error: |Error [0-9]+$' "$log" | head -20 >&2
