@@ -6,9 +6,10 @@
 # with W=1: the directories holding an object whose source includes a kexec or crash
 # header (arch/x86 for the architecture), as configured, and our own objects again under
 # sparse (C=2). --full then builds and links the whole vmlinux (on 2 cores, most of an
-# hour; the modules beyond those directories are not built). Each tree's warnings land in build/<impl>/distro-warnings.txt, one
-# "file:line: message" a line, sorted. Fails if any warning (compiler, sparse, objtool)
-# names a file of ours, or if kx warns where upstream, built the same way, does not.
+# hour; the modules beyond those directories are not built). Each tree's warnings land
+# in build/<impl>/distro-warnings.txt (-full.txt with --full), one "file:line: message"
+# a line, sorted. Fails if any warning (compiler, sparse, objtool) names a file of ours,
+# or if kx warns where upstream, built to the same extent, does not.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +28,9 @@ for arg in "$@"; do
 	esac
 done
 [ ${#impls[@]} -gt 0 ] || usage
+# Compared only with a build of the same extent.
+report=distro-warnings.txt
+[ $full = 0 ] || report=distro-warnings-full.txt
 [ -f "$config" ] || { echo "distro.sh: $config missing (run: make deps)" >&2; exit 1; }
 
 kmake() {
@@ -129,20 +133,20 @@ for impl in "${impls[@]}"; do
 		say "building and linking the whole vmlinux (--full)"
 		kmake W=1 vmlinux >>"$log" 2>&1 || { tail -20 "$log" >&2; exit 1; }
 	fi
-	warnings "$log" >"$build/$impl/distro-warnings.txt"
-	say "done in $((SECONDS - start)) s: $(wc -l <"$build/$impl/distro-warnings.txt") warnings"
+	warnings "$log" >"$build/$impl/$report"
+	say "done in $((SECONDS - start)) s: $(wc -l <"$build/$impl/$report") warnings"
 done
 
 status=0
-if [ -f "$build/kx/distro-warnings.txt" ]; then
+if [ -f "$build/kx/$report" ]; then
 	mine=$(cd "$top" && git ls-files kernel arch include | sed 's/[.^$*]/\\&/g; s/^/^/; s/$/:/')
-	if grep -f <(echo "$mine") "$build/kx/distro-warnings.txt"; then
+	if grep -f <(echo "$mine") "$build/kx/$report"; then
 		echo "distro.sh: warnings in our files (above)" >&2
 		status=1
 	fi
-	if [ -f "$build/upstream/distro-warnings.txt" ]; then
-		new=$(comm -23 <(sed 's/:[0-9]*:/:/' "$build/kx/distro-warnings.txt" | sort -u) \
-			<(sed 's/:[0-9]*:/:/' "$build/upstream/distro-warnings.txt" | sort -u))
+	if [ -f "$build/upstream/$report" ]; then
+		new=$(comm -23 <(sed 's/:[0-9]*:/:/' "$build/kx/$report" | sort -u) \
+			<(sed 's/:[0-9]*:/:/' "$build/upstream/$report" | sort -u))
 		if [ -n "$new" ]; then
 			echo "$new"
 			echo "distro.sh: warnings that upstream's build does not have (above)" >&2
