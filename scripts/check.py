@@ -402,7 +402,7 @@ def plug_memory(line, monitor):
         return
     answer = qemu.monitor(monitor, ["object_add memory-backend-ram,id=hp0,size=512M",
                                     "device_add pc-dimm,id=dimm0,memdev=hp0"])
-    errors = [line for line in answer.splitlines() if "rror" in line]
+    errors = [said for said in answer.splitlines() if "rror" in said]
     print(f"   monitor: {errors[0] if errors else 'a 512 MiB DIMM plugged in'}", flush=True)
 
 
@@ -418,7 +418,6 @@ class Scenario:
     allowed_splats: tuple = ()  # reports the scenario causes on purpose
     judged: bool = True  # False: the verdict is about the judge itself
     memory: str = "2048"  # QEMU's -m
-    qemu: tuple = ()  # more QEMU options (devices)
     react: object = None  # react(line, monitor socket): the host's part, on console lines
 
 
@@ -559,7 +558,7 @@ def boot_scenario(name, impl, kernel, initrd, append="", timeout=120, disk_mib=0
                   react=None):
     """Boot KERNEL once with kx.scenario=NAME; the console lands in build/IMPL/runs/NAME
     (runs-FLAVOUR/NAME for another flavour than plain). OPTIONS are more QEMU options;
-    REACT(line, directory), where given, sees every console line as it arrives."""
+    REACT(line, monitor socket), where given, sees every console line as it arrives."""
     directory = runs_dir(impl, flavour) / name
     directory.mkdir(parents=True, exist_ok=True)
     disk = None
@@ -591,7 +590,7 @@ def run_scenario(name, flavour, args, kernel, initrd):
     append = " ".join(filter(None, [spec.append.format(gens=args.gens), kind.append,
                                     args.append]))
     run = boot_scenario(name, args.impl, kernel, initrd, append, timeout, spec.disk_mib,
-                        spec.memory, flavour=flavour, options=kind.qemu + spec.qemu,
+                        spec.memory, flavour=flavour, options=kind.qemu,
                         react=spec.react)
     verdict = spec.verify(run, args)
     cases = verdict if isinstance(verdict, list) else [

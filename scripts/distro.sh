@@ -59,24 +59,28 @@ kexec_objects() {
 		fs init ipc kernel lib mm net security sound virt) | sort | sed 's/\.c$/.o/'
 }
 
+# Whether every CONFIG_ option named in the text $1 is set (y or m) in the config.
+all_set() {
+	local opt
+	for opt in $(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$1" || true); do
+		grep -qE "^$opt=(y|m)" "$src/obj-debian/.config" || return 1
+	done
+}
+
 # Whether kbuild descends into directory $1 with this config: each parent's Makefile (or
-# Kbuild) names it on a line whose CONFIG_ options are all set, or none at all.
+# Kbuild) names it on a line whose CONFIG_ options are all set, or that names none.
 reached() {
-	local dir=$1 parent line opt ok
-	case $dir in */*) ;; *) return 0 ;; esac
-	parent=${dir%/*}
-	[ "$dir" = arch/x86 ] && return 0
-	ok=1
+	local dir=$1 parent=${1%/*} line
+	# The top-level directories, and the architecture's.
+	[ "$dir" = "$parent" ] || [ "$dir" = arch/x86 ] && return 0
 	while read -r line; do
-		ok=0
-		while read -r opt; do
-			grep -qE "^$opt=(y|m)" "$src/obj-debian/.config" || continue 2
-		done < <(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$line")
-		ok=2
-		break
+		if all_set "$line"; then
+			reached "$parent"
+			return
+		fi
 	done < <(cat "$src/$parent"/Makefile "$src/$parent"/Kbuild 2>/dev/null |
 		grep -E "(^|[[:space:]=+])${dir##*/}/")
-	[ $ok = 2 ] && reached "$parent"
+	return 1
 }
 
 # Build, with W=1, the directories that hold such objects and that kbuild reaches with

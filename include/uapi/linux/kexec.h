@@ -10,14 +10,27 @@
 
 #include <linux/types.h>
 
+#ifndef __KERNEL__
+/*
+ * kexec_load() takes an array of these, at most KEXEC_SEGMENT_MAX long; the
+ * kernel reads it through its own declaration of the same layout
+ * (<linux/kexec.h>).
+ */
+struct kexec_segment {
+	const void *buf;	/* bufsz bytes in the caller's memory ... */
+	__kernel_size_t bufsz;
+	const void *mem;	/* ... land at this physical address; the rest */
+	__kernel_size_t memsz;	/* of memsz bytes there is zeroed */
+};
+#endif
+
+#define KEXEC_SEGMENT_MAX		16
+
 /* kexec_load() flags, low 16 bits */
 #define KEXEC_ON_CRASH			0x00000001 /* load the kdump kernel */
 #define KEXEC_PRESERVE_CONTEXT		0x00000002 /* come back after the jump */
 #define KEXEC_UPDATE_ELFCOREHDR		0x00000004 /* kernel may rewrite elfcorehdr */
 #define KEXEC_CRASH_HOTPLUG_SUPPORT	0x00000008 /* ... on CPU/memory hotplug */
-
-/* kexec_load() flags, high 16 bits: the architecture of the loaded image */
-#define KEXEC_ARCH_MASK			0xffff0000
 
 /* kexec_file_load() flags */
 #define KEXEC_FILE_UNLOAD		0x00000001
@@ -25,38 +38,26 @@
 #define KEXEC_FILE_NO_INITRAMFS		0x00000004
 #define KEXEC_FILE_DEBUG		0x00000008
 
-/* Architecture codes: the ELF e_machine value shifted into the high half. */
-#define KEXEC_ARCH_DEFAULT	(0 << 16)
-#define KEXEC_ARCH_386		(3 << 16)
-#define KEXEC_ARCH_68K		(4 << 16)
-#define KEXEC_ARCH_MIPS		(8 << 16)
-#define KEXEC_ARCH_MIPS_LE	(10 << 16)
-#define KEXEC_ARCH_PARISC	(15 << 16)
-#define KEXEC_ARCH_PPC		(20 << 16)
-#define KEXEC_ARCH_PPC64	(21 << 16)
-#define KEXEC_ARCH_S390		(22 << 16)
-#define KEXEC_ARCH_ARM		(40 << 16)
-#define KEXEC_ARCH_SH		(42 << 16)
-#define KEXEC_ARCH_IA_64	(50 << 16)
-#define KEXEC_ARCH_X86_64	(62 << 16)
-#define KEXEC_ARCH_AARCH64	(183 << 16)
-#define KEXEC_ARCH_RISCV	(243 << 16)
-#define KEXEC_ARCH_LOONGARCH	(258 << 16)
-
-/* Most segments one kexec_load() call takes. */
-#define KEXEC_SEGMENT_MAX 16
-
-#ifndef __KERNEL__
 /*
- * One piece of the new image: @bufsz bytes at @buf in the caller's memory go
- * to physical address @mem, and the rest of @memsz bytes there is zeroed.
+ * kexec_load() flags, high 16 bits: the architecture of the loaded image, its
+ * ELF e_machine value shifted up. 0 means this kernel's own.
  */
-struct kexec_segment {
-	const void *buf;
-	__kernel_size_t bufsz;
-	const void *mem;
-	__kernel_size_t memsz;
-};
-#endif /* __KERNEL__ */
+#define KEXEC_ARCH_MASK			0xffff0000
+#define KEXEC_ARCH_DEFAULT		(0 << 16)
+#define KEXEC_ARCH_386			(3 << 16)
+#define KEXEC_ARCH_68K			(4 << 16)
+#define KEXEC_ARCH_MIPS			(8 << 16)
+#define KEXEC_ARCH_MIPS_LE		(10 << 16)
+#define KEXEC_ARCH_PARISC		(15 << 16)
+#define KEXEC_ARCH_PPC			(20 << 16)
+#define KEXEC_ARCH_PPC64		(21 << 16)
+#define KEXEC_ARCH_S390			(22 << 16)
+#define KEXEC_ARCH_ARM			(40 << 16)
+#define KEXEC_ARCH_SH			(42 << 16)
+#define KEXEC_ARCH_IA_64		(50 << 16)
+#define KEXEC_ARCH_X86_64		(62 << 16)
+#define KEXEC_ARCH_AARCH64		(183 << 16)
+#define KEXEC_ARCH_RISCV		(243 << 16)
+#define KEXEC_ARCH_LOONGARCH		(258 << 16)
 
 #endif /* _UAPILINUX_KEXEC_H */

@@ -566,10 +566,10 @@ static int probe_kind(const char *type, const char *owner)
 
 /*
  * The destination rule, probed at the first and the last whole page of
- * every range of the firmware's map: a page it does not call RAM is refused; RAM that
- * something other than System RAM claims in /proc/iomem (a memmap=
- * reservation, persistent memory, what the kernel reserved at boot) is
- * refused; RAM that this kernel does not use at all (mem=) is a
+ * every range of the firmware's map: a page it does not call RAM is
+ * refused; RAM that something other than System RAM claims in /proc/iomem
+ * (a memmap= reservation, persistent memory, what the kernel reserved at
+ * boot) is refused; RAM that this kernel does not use at all (mem=) is a
  * destination, as the next kernel may use it. Upstream 6.12 takes every
  * one of them. KX_PROBES=claimed or =hidden: the boot must have such a page.
  */
@@ -578,30 +578,31 @@ TEST_F(kexec, destinations_follow_firmware_map)
 	static const char *const kinds[] = { "not RAM", "claimed", "hidden" };
 	int err = outside_ram_errno(_metadata), i, kind;
 	unsigned long pg = self->pg;
-	unsigned int probes[PROBE_KINDS] = { }, k, last;
-	unsigned long long start, end, p;
+	unsigned int probes[PROBE_KINDS] = { }, k;
+	unsigned long long start, end, mask = ~(unsigned long long)(pg - 1);
 	char type[64], owner[64], name[192];
 	struct kexec_segment seg;
 	struct kx_case c = { .nr = 1, .segs = &seg };
 	const char *want = getenv("KX_PROBES");
 
 	for (i = 0; firmware_range(i, &start, &end, type, sizeof(type)); i++) {
-		for (last = 0; last < 2; last++) {
-			if (last)
-				p = ((end + 1) & ~(unsigned long long)(pg - 1)) - pg;
-			else
-				p = (start + pg - 1) & ~(unsigned long long)(pg - 1);
+		unsigned long long pages[] = {
+			(start + pg - 1) & mask, ((end + 1) & mask) - pg,
+		};
+
+		for (k = 0; k < ARRAY_SIZE(pages); k++) {
 			/* A 32-bit caller cannot name a destination above 4 GiB. */
-			if (p < start || p + pg - 1 > end || p + pg - 1 > ULONG_MAX)
+			if (pages[k] < start || pages[k] + pg - 1 > end ||
+			    pages[k] + pg - 1 > ULONG_MAX || (k && pages[k] == pages[0]))
 				continue;
-			iomem_owner(p, owner, sizeof(owner));
+			iomem_owner(pages[k], owner, sizeof(owner));
 			kind = probe_kind(type, owner);
 			if (kind < 0)
 				continue;
 			probes[kind]++;
-			seg = kx_seg(self->buf, pg, p, pg);
+			seg = kx_seg(self->buf, pg, pages[k], pg);
 			snprintf(name, sizeof(name), "%s: 0x%llx (firmware: %s, iomem: %s)",
-				 kinds[kind], p, type, owner[0] ? owner : "nothing");
+				 kinds[kind], pages[k], type, owner[0] ? owner : "nothing");
 			c.name = name;
 			c.err = kind == HIDDEN ? 0 : err;
 			expect_outcomes(_metadata, &c, 1, KX_DEST);
@@ -756,7 +757,6 @@ TEST_F(kexec, zero_length_segments)
 TEST_F(kexec, segments_pointer_faults)
 {
 	struct kexec_segment *straddle = (void *)(self->hole - sizeof(*straddle));
-
 	int efault = kx_segments_fault_err(_metadata);
 
 	*straddle = self->seg;

@@ -154,7 +154,7 @@ static int write_region(void)
 	return 0;
 }
 
-/* Pages the allocator gave out below the range before it reached it. */
+/* At most this many pages taken from elsewhere before one in the range. */
 #define MARK_TRIES	65536
 
 static bool page_in_region(struct page *page)
