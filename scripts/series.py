@@ -1,0 +1,384 @@
+#!/usr/bin/env python3
+"""usage: scripts/series.py export|check [--no-build]
+
+The overlay and patches/ as a patch series against the base tree, the form kernel
+teams take.
+
+  export  writes build/series/mbox/ (git format-patch files and a cover letter) and
+          build/series/quilt/ (the same patches and a "series" file, as Debian's kernel
+          packaging reads them). Each patch is one file of series/: its subject, the
+          overlay files, patches/ entries and removed files it carries, and its body.
+  check   exports, then applies the series to fresh copies of the base tree with
+          "git am" and with "quilt push", one patch at a time, building the test config
+          (W=1) after each; fails on a build error, on a compiler warning that the base
+          tree's build did not give, or if either tree then differs from the one
+          scripts/tree.sh builds from the overlay. --no-build skips the builds.
+
+Signed-off-by and author: $KX_SIGNOFF ("Name <address>"), or git's user.name and
+user.email. Dates are those of the last commit, so an export is reproducible.
+"""
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("KX_BUILD", TOP / "build"))
+OUT = BUILD / "series"
+PLAN = TOP / "series"
+OVERLAY_DIRS = ("kernel", "arch", "include", "tools", "Documentation")
+FRAGMENTS = ("kexec-qemu.config", "kexec-qemu-kx.config")
+KEYS = ("Subject", "Files", "Patches", "Removed")
+
+
+def say(msg):
+    print(f"series.py: {msg}", flush=True)
+
+
+def die(msg):
+    say(msg)
+    sys.exit(1)
+
+
+def run(cmd, cwd=None, env=None, quiet=True):
+    """Run cmd; on failure print its output and stop."""
+    res = subprocess.run(cmd, cwd=cwd, env=env, text=True,
+                         stdout=subprocess.PIPE if quiet else None,
+                         stderr=subprocess.STDOUT if quiet else None)
+    if res.returncode:
+        if quiet:
+            print(res.stdout[-4000:], end="")
+        die(f"failed ({res.returncode}): {' '.join(map(str, cmd))}")
+    return res.stdout if quiet else ""
+
+
+def listed(path):
+    """The entries of a patches/ list file, comments and blank lines left out."""
+    if not path.exists():
+        return []
+    lines = (line.strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def overlay_files():
+    files = []
+    for d in OVERLAY_DIRS:
+        for p in sorted((TOP / d).rglob("*")):
+            if p.is_file() and not p.name.endswith("~") and not p.name.startswith("."):
+                files.append(p.relative_to(TOP).as_posix())
+    return sorted(files)
+
+
+def patched_files(patch):
+    text = (TOP / "patches" / patch).read_text()
+    return re.findall(r"^\+\+\+ b/(\S+)", text, re.M)
+
+
+class Step:
+    """One patch of the series, as series/NN-name.txt describes it."""
+
+    def __init__(self, path):
+        self.name = path.stem
+        head, _, body = path.read_text().partition("\n\n")
+        fields = {}
+        key = None
+        for line in head.splitlines():
+            if line[:1].isspace() and key:
+                fields[key] += " " + line.strip()
+                continue
+            key, sep, value = line.partition(":")
+            if not sep or key not in KEYS:
+                die(f"{path.name}: not a header line: {line!r}")
+            fields[key] = value.strip()
+        if not fields.get("Subject"):
+            die(f"{path.name}: no Subject")
+        self.subject = fields["Subject"]
+        self.globs = fields.get("Files", "").split()
+        self.patches = fields.get("Patches", "").split()
+        self.removed = fields.get("Removed", "").split()
+        self.body = body.strip() + "\n"
+        self.files = []
+
+
+def load_plan():
+    """The steps, with every overlay file, patch and removal claimed exactly once."""
+    steps = [Step(p) for p in sorted(PLAN.glob("[0-9][0-9]-*.txt"))]
+    if not steps:
+        die(f"no series/NN-*.txt in {PLAN}")
+    overlay = overlay_files()
+    claimed = {}
+    for step in steps:
+        for glob in step.globs:
+            hits = [f for f in overlay if fnmatch.fnmatchcase(f, glob)]
+            if not hits:
+                die(f"{step.name}: {glob} names no overlay file")
+            step.files += hits
+        for f in step.files:
+            if f in claimed:
+                die(f"{f} is in both {claimed[f]} and {step.name}")
+            claimed[f] = step.name
+    unclaimed = [f for f in overlay if f not in claimed]
+    if unclaimed:
+        die(f"overlay files in no patch of series/: {' '.join(unclaimed)}")
+    check_claims(steps, "patches", listed(TOP / "patches/series"), ordered=True)
+    check_claims(steps, "removed", listed(TOP / "patches/removed"), ordered=False)
+    for step in steps:
+        for p in step.patches:
+            touched = set(patched_files(p)) & set(overlay)
+            if touched:
+                die(f"patches/{p} touches overlay files: {' '.join(sorted(touched))}")
+    return steps
+
+
+def check_claims(steps, attr, wanted, ordered):
+    """Each entry of patches/series (or removed) in one step; patches in series order."""
+    got = [x for step in steps for x in getattr(step, attr)]
+    if sorted(got) != sorted(wanted) or len(set(got)) != len(got):
+        die(f"series/ and patches/{'series' if ordered else 'removed'} disagree: "
+            f"{sorted(set(got) ^ set(wanted)) or 'an entry is claimed twice'}")
+    if ordered and got != wanted:
+        die("series/ takes patches/series in another order: " + " ".join(got))
+
+
+def identity():
+    sign = os.environ.get("KX_SIGNOFF")
+    if sign:
+        return sign
+    name = run(["git", "config", "user.name"], cwd=TOP).strip()
+    mail = run(["git", "config", "user.email"], cwd=TOP).strip()
+    return f"{name} <{mail}>"
+
+
+def base_tree():
+    return Path(run([str(TOP / "scripts/tree.sh"), "base"]).strip())
+
+
+def git_env(ident, date):
+    name, _, mail = ident.partition(" <")
+    env = dict(os.environ)
+    for who in ("AUTHOR", "COMMITTER"):
+        env[f"GIT_{who}_NAME"] = name
+        env[f"GIT_{who}_EMAIL"] = mail.rstrip(">")
+        env[f"GIT_{who}_DATE"] = date
+    return env
+
+
+def apply_step(work, step):
+    for f in step.files:
+        dest = work / f
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(TOP / f, dest)
+    for p in step.patches:
+        run(["patch", "-s", "-p1", "--no-backup-if-mismatch", "-i",
+             str(TOP / "patches" / p)], cwd=work)
+    for f in step.removed:
+        (work / f).unlink()
+
+
+def commit_steps(steps, base, ident):
+    """A small repository of the touched files: the base, then one commit a step."""
+    work = OUT / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    touched = {f for s in steps for f in s.files + s.removed}
+    touched |= {f for s in steps for p in s.patches for f in patched_files(p)}
+    for f in sorted(touched):
+        if (base / f).exists():
+            (work / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(base / f, work / f)
+    date = run(["git", "log", "-1", "--format=%cI"], cwd=TOP).strip()
+    env = git_env(ident, date)
+    run(["git", "init", "-q", "-b", "series"], cwd=work)
+    run(["git", "add", "-A"], cwd=work)
+    run(["git", "commit", "-q", "-m", "base"], cwd=work, env=env)
+    run(["git", "tag", "base"], cwd=work)
+    for step in steps:
+        apply_step(work, step)
+        msg = f"{step.subject}\n\n{step.body}\nSigned-off-by: {ident}\n"
+        run(["git", "add", "-A"], cwd=work)
+        run(["git", "commit", "-q", "-m", msg], cwd=work, env=env)
+    return work, env
+
+
+def write_cover(mbox, version):
+    cover = mbox / "0000-cover-letter.patch"
+    subject, _, blurb = (PLAN / "cover.txt").read_text().partition("\n\n")
+    subject = subject.removeprefix("Subject:").strip()
+    blurb = blurb.replace("@BASE@", version).strip()
+    text = cover.read_text()
+    text = text.replace("*** SUBJECT HERE ***", subject)
+    text = text.replace("*** BLURB HERE ***", blurb)
+    cover.write_text(text)
+
+
+def export():
+    steps = load_plan()
+    base = base_tree()
+    ident = identity()
+    work, env = commit_steps(steps, base, ident)
+    mbox, quilt = OUT / "mbox", OUT / "quilt"
+    for d in (mbox, quilt):
+        shutil.rmtree(d, ignore_errors=True)
+    run(["git", "format-patch", "-q", "--cover-letter", "-B", "--no-signature",
+         "--subject-prefix=PATCH", "-o", str(mbox), "base..HEAD"], cwd=work, env=env)
+    write_cover(mbox, base.name)
+    quilt.mkdir()
+    names = []
+    for p in sorted(mbox.glob("[0-9][0-9][0-9][0-9]-*.patch")):
+        if p.name.startswith("0000-"):
+            continue
+        shutil.copyfile(p, quilt / p.name)
+        names.append(p.name)
+    (quilt / "series").write_text("".join(n + "\n" for n in names))
+    for name in names:
+        size = (mbox / name).stat().st_size
+        lines = (mbox / name).read_text().count("\n")
+        print(f"  {name:70} {lines:6} lines {size:8} bytes")
+    say(f"{len(names)} patches and a cover letter in {mbox.relative_to(TOP)}, "
+        f"the quilt form in {quilt.relative_to(TOP)}")
+    return names
+
+
+def fresh_copy(base, dest):
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    run(["cp", "-a", str(base), str(dest)])
+
+
+def same_as_overlay(tree, label):
+    """Is the tree, file for file and byte for byte, the one tree.sh builds?"""
+    kx = Path(run([str(TOP / "scripts/tree.sh"), "kx"]).strip())
+    excl = []
+    for pat in (".git", ".pc", "obj", "obj-*"):
+        excl += ["-x", pat]
+    res = subprocess.run(["diff", "-rq", "--no-dereference", *excl, str(kx), str(tree)],
+                         text=True, capture_output=True)
+    if res.returncode:
+        print(res.stdout[-3000:] + res.stderr[-1000:], end="")
+        die(f"the tree after {label} differs from the overlay build")
+    say(f"the tree after {label} is identical to the overlay build")
+
+
+class Bisect:
+    """Builds the test config in one tree, keeping the warnings of each build."""
+
+    def __init__(self, tree):
+        self.tree = tree
+        self.baseline = None
+
+    def make(self, *args):
+        cmd = ["make", "-C", str(self.tree), "O=obj", "ARCH=x86_64", "CC=ccache gcc",
+               "HOSTCC=ccache gcc", "KBUILD_BUILD_USER=kx", "KBUILD_BUILD_HOST=qemu",
+               "KBUILD_BUILD_TIMESTAMP=2025-01-01", f"-j{os.cpu_count()}", *args]
+        return subprocess.run(cmd, text=True, capture_output=True)
+
+    def configure(self):
+        obj = self.tree / "obj"
+        obj.mkdir(exist_ok=True)
+        for args in (["-s", "tinyconfig"],):
+            if self.make(*args).returncode:
+                die("tinyconfig failed")
+        frags = [str(TOP / "kernel/configs" / f) for f in FRAGMENTS]
+        run([str(self.tree / "scripts/kconfig/merge_config.sh"), "-m", "-O", str(obj),
+             str(obj / ".config"), *frags])
+        if self.make("-s", "olddefconfig").returncode:
+            die("olddefconfig failed")
+
+    @staticmethod
+    def warnings(log):
+        found = set()
+        for line in log.splitlines():
+            m = re.match(r"^(?:\.\./)?(\S+?):\d+(?::\d+)?: warning: (.*)$", line)
+            if m:
+                found.add(f"{m.group(1)}: {m.group(2)}")
+        return found
+
+    def build(self, label):
+        start = time.monotonic()
+        self.configure()
+        res = self.make("W=1", "bzImage", "modules")
+        log = res.stdout + res.stderr
+        (OUT / "logs").mkdir(parents=True, exist_ok=True)
+        (OUT / "logs" / f"{label}.log").write_text(log)
+        secs = time.monotonic() - start
+        if res.returncode:
+            errors = [line for line in log.splitlines() if "error" in line.lower()]
+            print("\n".join(errors[-20:]))
+            die(f"the build after {label} failed (build/series/logs/{label}.log)")
+        found = self.warnings(log)
+        if self.baseline is None:
+            self.baseline = found
+            say(f"{label}: built in {secs:.0f} s, {len(found)} warnings of the base tree")
+            return secs
+        new = sorted(found - self.baseline)
+        if new:
+            print("\n".join(new))
+            die(f"the build after {label} gave {len(new)} new warnings")
+        say(f"{label}: built in {secs:.0f} s, no new warning")
+        return secs
+
+
+def check_am(base, names):
+    tree = OUT / "am" / "linux"
+    start = time.monotonic()
+    fresh_copy(base, tree)
+    env = git_env("series check <series@check>", "2025-01-01T00:00:00Z")
+    run(["git", "init", "-q"], cwd=tree)
+    # -f: Debian's .gitignore ignores the whole top level.
+    run(["git", "add", "-A", "-f"], cwd=tree)
+    run(["git", "commit", "-q", "-m", "base"], cwd=tree, env=env)
+    say(f"git am: base tree committed in {time.monotonic() - start:.0f} s")
+    start = time.monotonic()
+    run(["git", "am", "-q", "--whitespace=error-all",
+         *[str(OUT / "mbox" / n) for n in names]], cwd=tree, env=env)
+    say(f"git am: {len(names)} patches applied in {time.monotonic() - start:.1f} s")
+    same_as_overlay(tree, "git am")
+    shutil.rmtree(tree.parent)
+
+
+def check_quilt(base, names, build):
+    tree = OUT / "quilt-tree" / "linux"
+    fresh_copy(base, tree)
+    env = dict(os.environ, QUILT_PATCHES=str(OUT / "quilt"), QUILT_PC=".pc")
+    bisect = Bisect(tree)
+    if not build:
+        run(["quilt", "push", "-a", "-q", "--fuzz=0"], cwd=tree, env=env)
+        say(f"quilt push -a: {len(names)} patches applied")
+        same_as_overlay(tree, "quilt push -a")
+        return
+    # One patch at a time, a build after each: what "quilt push -a" does, in steps.
+    total = bisect.build("0000-base")
+    for name in names:
+        run(["quilt", "push", "-q", "--fuzz=0"], cwd=tree, env=env)
+        total += bisect.build(name.removesuffix(".patch"))
+    same_as_overlay(tree, "quilt push")
+    if build:
+        say(f"bisect: {len(names) + 1} builds in {total:.0f} s")
+
+
+def check(build):
+    names = export()
+    base = base_tree()
+    check_am(base, names)
+    check_quilt(base, names, build)
+    say("the series applies with git am and quilt" +
+        (", and builds after every patch" if build else ""))
+
+
+def main():
+    args = sys.argv[1:]
+    if args[:1] == ["export"] and len(args) == 1:
+        export()
+    elif args[:1] == ["check"] and args[1:] in ([], ["--no-build"]):
+        check(build=not args[1:])
+    else:
+        print(__doc__.splitlines()[0], file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
