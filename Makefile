@@ -9,6 +9,9 @@
 #   make distro [FULL=1]      both trees with Debian's config, W=1 and sparse on kexec code
 #   make bench [QUICK=1] [ROUNDS=N]  both implementations side by side, build/bench/
 #   make soak [KX_IMPL=upstream]     long runs: 100 generations, layouts, fuzzer, 20 kdumps
+#   make series               the patch series: build/series/mbox (git am), build/series/quilt
+#   make series-check         the series on a pristine tree: git am, quilt, a build after each patch
+#   make lint                 checkpatch (files and series), kernel-doc, sparse, docutils, shellcheck
 
 KX_IMPL   ?= kx
 SCENARIOS ?=
@@ -25,7 +28,8 @@ endif
 CHECK := scripts/check.py --impl $(KX_IMPL) --gens $(GENS) --pad $(PAD) \
 	$(if $(KX_APPEND),--append "$(KX_APPEND)") $(if $(FLAVOUR),--flavour $(FLAVOUR))
 
-.PHONY: all demo deps tree kernel initramfs check distro bench soak lint clean distclean help
+.PHONY: all demo deps tree kernel initramfs check distro bench soak series series-check lint \
+	clean distclean help
 
 all: demo
 
@@ -59,12 +63,21 @@ bench: deps
 soak: deps
 	@scripts/soak.py --impl $(KX_IMPL) $(if $(FLAVOUR),--flavour $(FLAVOUR))
 
-# checkpatch --strict on our C and assembly, shellcheck, Python byte-compile.
+# The overlay and patches/ as the series kernel teams take (series/ holds its messages).
+series: deps
+	@scripts/series.py export
+
+# Also part of make check (the series-am and series-bisect rows).
+series-check: deps
+	@scripts/series.py check
+
+# checkpatch --strict on our files and on the series, kernel-doc, sparse, docutils,
+# shellcheck, Python byte-compile. Also part of make check (the lint-* rows).
 lint: deps
 	@scripts/lint.sh
 
 help:
-	@sed -n '3,11s/^# \{0,1\}//p' Makefile
+	@sed -n '3,14s/^# \{0,1\}//p' Makefile
 
 # Objects, initramfs images and run logs; the unpacked base tree and ccache stay.
 clean:

@@ -24,6 +24,7 @@ import argparse
 import re
 import subprocess
 import sys
+import time
 import unittest
 from dataclasses import dataclass
 from pathlib import Path
@@ -530,6 +531,54 @@ for _bug, _detector in [("leak", "kmemleak"), ("use-after-free", "KASAN"),
         flavours=("debug",), only=("debug",), judged=False)
 
 
+
+@dataclass
+class HostCheck:
+    """A check run on the host, in no guest: one row, passed when its command exits 0."""
+    command: tuple  # run from the top of the repository
+    timeout: float
+
+
+# The kernel's gates on the series we ship, and the series applied to a pristine base
+# tree (scripts/lint.sh, scripts/series.py). They judge this repository's overlay and the
+# patches exported from it, which the upstream tree does not have: they run for kx only,
+# after the guest scenarios (sparse reads the plain kernel's objects).
+LINT_GATES = ("style", "series", "kernel-doc", "sparse", "docs", "scripts")
+HOST_CHECKS = {f"lint-{gate}": HostCheck(("scripts/lint.sh", gate), 900)
+               for gate in LINT_GATES}
+HOST_CHECKS.update({
+    "series-am": HostCheck(("scripts/series.py", "check", "am"), 900),
+    # quilt push, a build of the test config before the first patch and after each.
+    "series-bisect": HostCheck(("scripts/series.py", "check", "bisect"), 3600),
+})
+
+
+def run_host_check(name, impl):
+    """Run host check NAME; its output goes to build/<impl>/host/NAME.log."""
+    spec = HOST_CHECKS[name]
+    log = BUILD / impl / "host" / f"{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    print(f"== {name} (host)", flush=True)
+    start = time.monotonic()
+    try:
+        res = subprocess.run(spec.command, cwd=TOP, text=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, timeout=spec.timeout)
+        output, passed = res.stdout, res.returncode == 0
+        reason = f"exit status {res.returncode}"
+    except subprocess.TimeoutExpired as err:
+        output, passed = err.stdout or "", False
+        output = output.decode() if isinstance(output, bytes) else output
+        reason = f"timed out after {spec.timeout:.0f} s"
+    log.write_text(output)
+    lines = [line for line in output.splitlines() if line.strip()]
+    if passed:
+        reason = lines[-1] if lines else "no output"
+    else:
+        print(f"   FAIL {name}: {reason}; last lines ({log.relative_to(TOP)}):")
+        for line in lines[-15:]:
+            print(f"   | {line}")
+    return Case(name, passed, time.monotonic() - start, reason)
+
 def build(impl, pad, flavour="plain"):
     """Kernel, selftests and initramfs of IMPL's kernel build FLAVOUR (each rebuilt only
     when its inputs changed)."""
@@ -636,18 +685,21 @@ def parse_args():
                         help="check the KTAP reading on sample consoles, boot nothing")
     parser.add_argument("scenarios", nargs="*", metavar="SCENARIO")
     args = parser.parse_args()
-    unknown = [s for s in args.scenarios if s not in SCENARIOS]
+    unknown = [s for s in args.scenarios if s not in SCENARIOS and s not in HOST_CHECKS]
     if unknown:
         parser.error(f"unknown scenario {', '.join(unknown)} "
-                     f"(known: {' '.join(SCENARIOS)})")
+                     f"(known: {' '.join(SCENARIOS)} {' '.join(HOST_CHECKS)})")
     if args.gens < 1:
         parser.error("--gens must be at least 1")
     if args.scenarios:
         def flavour_of(name):
+            if name in HOST_CHECKS:
+                return None
             only = SCENARIOS[name].only
             return args.flavour or ("plain" if "plain" in only else only[0])
         args.runs = [(name, flavour_of(name)) for name in args.scenarios]
-        wrong = [name for name, flavour in args.runs if flavour not in SCENARIOS[name].only]
+        wrong = [name for name, flavour in args.runs
+                 if flavour and flavour not in SCENARIOS[name].only]
         if wrong:
             parser.error(f"{', '.join(wrong)} run only on the "
                          f"{' or '.join(SCENARIOS[wrong[0]].only)} flavour (--flavour)")
@@ -662,9 +714,13 @@ def default_scenarios(impl, flavour="plain"):
 
 
 def default_runs(impl, flavour=None):
-    """(scenario, flavour) pairs: every flavour's defaults, plain first, or one flavour's."""
-    return [(name, kind) for kind in ([flavour] if flavour else FLAVOURS)
+    """(scenario, flavour) pairs: every flavour's defaults, plain first, or one flavour's;
+    with every flavour, kx's host checks last (flavour None)."""
+    runs = [(name, kind) for kind in ([flavour] if flavour else FLAVOURS)
             for name in default_scenarios(impl, kind)]
+    if impl == "kx" and not flavour:
+        runs += [(name, None) for name in HOST_CHECKS]
+    return runs
 
 
 class SelfTest(unittest.TestCase):
@@ -831,6 +887,9 @@ def main():
     qemu.raise_on_signal()
     cases, built = [], {}
     for name, flavour in args.runs:
+        if name in HOST_CHECKS:
+            cases.append(run_host_check(name, args.impl))
+            continue
         kernel = FLAVOURS[flavour].build_name(flavour)
         if kernel not in built:
             try:

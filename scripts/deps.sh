@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
 	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev dwarves cpio
-	xz-utils rsync ccache sparse quilt python3 qemu-system-x86 kexec-tools busybox-static
+	xz-utils rsync ccache sparse quilt python3 python3-docutils qemu-system-x86 kexec-tools busybox-static
 	makedumpfile crash gnuplot-nox shellcheck openssl sbsigntool
 	gcc-multilib ovmf linux-config-6.12
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""usage: scripts/series.py export|check [--no-build]
+"""usage: scripts/series.py export | check [am] [quilt] [bisect]
 
 The overlay and patches/ as a patch series against the base tree, the form kernel
 teams take.
@@ -8,11 +8,15 @@ teams take.
           build/series/quilt/ (the same patches and a "series" file, as Debian's kernel
           packaging reads them). Each patch is one file of series/: its subject, the
           overlay files, patches/ entries and removed files it carries, and its body.
-  check   exports, then applies the series to fresh copies of the base tree with
-          "git am" and with "quilt push", one patch at a time, building the test config
-          (W=1) after each; fails on a build error, on a compiler warning that the base
-          tree's build did not give, or if either tree then differs from the one
-          scripts/tree.sh builds from the overlay. --no-build skips the builds.
+  check   exports, then applies the series to fresh copies of the base tree, and fails
+          if a patch does not apply or the tree it ends with is not, byte for byte, the
+          one scripts/tree.sh builds from the overlay. Its phases (all three without
+          one named; bisect does what quilt does, and more):
+            am      git am --whitespace=error-all
+            quilt   quilt push -a
+            bisect  quilt push, one patch at a time, building the test config (W=1)
+                    before the first and after each; fails on a build error or on a
+                    compiler warning that the base tree's build did not give
 
 Signed-off-by and author: $KX_SIGNOFF ("Name <address>"), or git's user.name and
 user.email. Dates are those of the last commit, so an export is reproducible.
@@ -343,7 +347,11 @@ def check_am(base, names):
 def check_quilt(base, names, build):
     tree = OUT / "quilt-tree" / "linux"
     fresh_copy(base, tree)
-    env = dict(os.environ, QUILT_PATCHES=str(OUT / "quilt"), QUILT_PC=".pc")
+    # A copy of the series beside the tree: an export while this runs cannot change it.
+    patches = tree.parent / "patches"
+    shutil.rmtree(patches, ignore_errors=True)
+    shutil.copytree(OUT / "quilt", patches)
+    env = dict(os.environ, QUILT_PATCHES=str(patches), QUILT_PC=".pc")
     bisect = Bisect(tree)
     if not build:
         run(["quilt", "push", "-a", "-q", "--fuzz=0"], cwd=tree, env=env)
@@ -360,21 +368,26 @@ def check_quilt(base, names, build):
         say(f"bisect: {len(names) + 1} builds in {total:.0f} s")
 
 
-def check(build):
+PHASES = ("am", "quilt", "bisect")
+
+
+def check(phases):
     names = export()
     base = base_tree()
-    check_am(base, names)
-    check_quilt(base, names, build)
-    say("the series applies with git am and quilt" +
-        (", and builds after every patch" if build else ""))
+    if "am" in phases:
+        check_am(base, names)
+    if "quilt" in phases and "bisect" not in phases:
+        check_quilt(base, names, build=False)
+    if "bisect" in phases:
+        check_quilt(base, names, build=True)
 
 
 def main():
     args = sys.argv[1:]
-    if args[:1] == ["export"] and len(args) == 1:
+    if args == ["export"]:
         export()
-    elif args[:1] == ["check"] and args[1:] in ([], ["--no-build"]):
-        check(build=not args[1:])
+    elif args[:1] == ["check"] and all(a in PHASES for a in args[1:]):
+        check(args[1:] or PHASES)
     else:
         print(__doc__.splitlines()[0], file=sys.stderr)
         sys.exit(2)

@@ -36,7 +36,7 @@
 #include <linux/range.h>
 #include <linux/verification.h>
 #include <linux/xarray.h>
-#include <asm/io.h>
+#include <linux/io.h>
 #include <uapi/linux/kexec.h>
 
 extern note_buf_t __percpu *crash_notes;
@@ -230,13 +230,33 @@ typedef unsigned long kimage_entry_t;
  * @dest_max:		end of the highest destination of any segment
  * @nr_source_pages:	data pages the entry list holds (not the list's own)
  * @control_page:	crash images: next address to try for a control page
+ * @pinned:		kexec_load() crash images: the caller's buffers, pinned
+ *			while the image loads
  * @type:		KEXEC_TYPE_DEFAULT or KEXEC_TYPE_CRASH
  * @preserve_context:	KEXEC_PRESERVE_CONTEXT was asked for
  * @file_mode:		loaded by kexec_file_load(); segments hold kernel pointers
  * @hotplug_support:	the crash image lets the kernel update its elfcorehdr
  * @arch:		architecture state, such as the page tables for the jump
- *
- * The remaining members belong to kexec_file_load(), crash hotplug and IMA.
+ * @fops:		kexec_file_load(): the loader of the image's format
+ * @image_loader_data:	that loader's state, freed by its cleanup
+ * @purgatory_info:	the purgatory while it is relocated
+ * @kernel_buf:		the kernel file as read
+ * @initrd_buf:		the initramfs file as read
+ * @cmdline_buf:	the command line
+ * @kernel_buf_len:	bytes in @kernel_buf
+ * @initrd_buf_len:	bytes in @initrd_buf
+ * @cmdline_buf_len:	bytes in @cmdline_buf
+ * @elf_load_addr:	crash images: where kexec_file_load() put the ELF core header
+ * @elf_headers_sz:	its size
+ * @elf_headers:	its kernel copy
+ * @elfcorehdr_index:	the segment that holds it, which hotplug rewrites
+ * @elfcorehdr_updated:	hotplug has rewritten it since the load
+ * @hp_action:		the hotplug event being handled (KEXEC_CRASH_HP_*)
+ * @ima_buffer_addr:	where the IMA measurement list for the next kernel goes
+ * @ima_buffer_size:	its size
+ * @ima_buffer:		its kernel copy
+ * @ima_segment_index:	the segment that holds it
+ * @is_ima_segment_index_set: @ima_segment_index is valid
  */
 struct kimage {
 	unsigned long start;
@@ -257,7 +277,6 @@ struct kimage {
 	unsigned long nr_source_pages;
 
 	unsigned long control_page;
-	/* A kexec_load() crash image's user buffers, pinned while it loads. */
 	struct kimage_pinned *pinned;
 
 	unsigned int type : 1;
@@ -272,7 +291,6 @@ struct kimage {
 #endif
 
 #ifdef CONFIG_KEXEC_FILE
-	/* The image format's loader, and the files it was given. */
 	const struct kexec_file_ops *fops;
 	void *image_loader_data;
 	struct purgatory_info purgatory_info;
@@ -284,20 +302,17 @@ struct kimage {
 	unsigned long cmdline_buf_len;
 #endif
 
-	/* The crash image's ELF core header, where kexec_file_load() put it. */
 	unsigned long elf_load_addr;
 	unsigned long elf_headers_sz;
 	void *elf_headers;
 
 #ifdef CONFIG_CRASH_HOTPLUG
-	/* The elfcorehdr segment, which CPU and memory hotplug rewrite. */
 	int elfcorehdr_index;
 	bool elfcorehdr_updated;
 	int hp_action;
 #endif
 
 #ifdef CONFIG_IMA_KEXEC
-	/* The IMA measurement list, handed on to the next kernel. */
 	phys_addr_t ima_buffer_addr;
 	size_t ima_buffer_size;
 	void *ima_buffer;

@@ -22,7 +22,6 @@
 #include <asm/hpet.h>
 #include <asm/intel_pt.h>
 #include <asm/io_apic.h>
-#include <asm/nmi.h>
 #include <asm/reboot.h>
 #include <asm/sev.h>
 
