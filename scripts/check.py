@@ -12,8 +12,10 @@ report they print fails the run), secure (lockdown, IMA and signed kexec_file_lo
 distro (Debian's options around kexec: compat, five-level paging, EFI, hotplug) or
 distro-efi (the distro kernel started by UEFI firmware). FLAVOURS below says what each
 adds to a boot.
-Without --flavour and without scenarios, every scenario's default flavours run; scenarios
-named without --flavour run plain, or on the one flavour they run on. A console is saved
+Without --flavour and without scenarios, every scenario's default flavours run, then, for
+kx, the host checks (HOST_CHECKS: the lint-* gates and the series-* checks of the patch
+series, each one row); scenarios named without --flavour run plain, or on the one flavour
+they run on, and a host check can be named like a scenario. A console is saved
 in build/<impl>/runs/<scenario>/console.log (runs-<flavour>/ for another flavour).
 The report is a table of case, result and time, then one line "N passed, N failed"; the
 exit status is 1 when any case failed, 2 on bad arguments. --self-test checks, offline,

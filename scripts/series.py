@@ -19,7 +19,8 @@ teams take.
                     compiler warning that the base tree's build did not give
 
 Signed-off-by and author: $KX_SIGNOFF ("Name <address>"), or git's user.name and
-user.email. Dates are those of the last commit, so an export is reproducible.
+user.email, or else the last commit's author. Dates are those of the last commit, so an
+export is reproducible.
 """
 import fnmatch
 import os
@@ -149,12 +150,16 @@ def check_claims(steps, attr, wanted, ordered):
 
 
 def identity():
+    """Who signs the patches off: KX_SIGNOFF, git's user, or the last commit's author."""
     sign = os.environ.get("KX_SIGNOFF")
     if sign:
         return sign
-    name = run(["git", "config", "user.name"], cwd=TOP).strip()
-    mail = run(["git", "config", "user.email"], cwd=TOP).strip()
-    return f"{name} <{mail}>"
+    got = [subprocess.run(["git", "config", key], cwd=TOP, text=True,
+                          capture_output=True).stdout.strip()
+           for key in ("user.name", "user.email")]
+    if all(got):
+        return f"{got[0]} <{got[1]}>"
+    return run(["git", "log", "-1", "--format=%an <%ae>"], cwd=TOP).strip()
 
 
 def base_tree():
