@@ -10,8 +10,8 @@
 #   sparse      sparse on our objects of the kx test build (C=2: each object named is
 #               checked, rebuilt or not)
 #   docs        docutils on our reStructuredText documents (scripts/rstcheck.py)
-#   scripts     ShellCheck on the scripts (the guest's as busybox sh), and a
-#               byte-compile of the Python ones
+#   scripts     ShellCheck on the scripts (the guest's as busybox sh), a byte-compile
+#               of the Python ones, and their offline self-tests (check.py, series.py)
 # Prints a line as each gate starts and each finding; exits non-zero if there was any.
 set -euo pipefail
 
@@ -104,6 +104,11 @@ gate_scripts() {
 	shellcheck -x scripts/*.sh .ci/run || status=1
 	shellcheck -x -s sh -e SC3043 scripts/guest/init scripts/guest/*.sh || status=1
 	python3 -m py_compile scripts/*.py || status=1
+	local self_test
+	for self_test in "scripts/check.py --self-test" "scripts/series.py self-test"; do
+		# shellcheck disable=SC2086 # a command and its option
+		flag scripts "$(python3 $self_test 2>&1 >/dev/null | grep -E '^(FAIL|ERROR)' || true)"
+	done
 }
 
 [ $# -gt 0 ] || set -- "${gates[@]}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""usage: scripts/series.py export | check [am] [quilt] [bisect]
+"""usage: scripts/series.py export | check [am] [quilt] [bisect] | self-test
 
 The overlay and patches/ as a patch series against the base tree, the form kernel
 teams take.
@@ -18,6 +18,8 @@ teams take.
                     before the first and after each; fails on a build error or on a
                     compiler warning that the base tree's build did not give
 
+self-test checks, offline, how series/ is read and each rule it must keep.
+
 Signed-off-by and author: $KX_SIGNOFF ("Name <address>"), or git's user.name and
 user.email, or else the last commit's author. Dates are those of the last commit, so an
 export is reproducible.
@@ -28,7 +30,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import unittest
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parent.parent
@@ -69,17 +73,21 @@ def listed(path):
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def overlay_files():
+class PlanError(Exception):
+    """series/ and the repository disagree."""
+
+
+def overlay_files(top=TOP):
     files = []
     for d in OVERLAY_DIRS:
-        for p in sorted((TOP / d).rglob("*")):
+        for p in sorted((top / d).rglob("*")):
             if p.is_file() and not p.name.endswith("~") and not p.name.startswith("."):
-                files.append(p.relative_to(TOP).as_posix())
+                files.append(p.relative_to(top).as_posix())
     return sorted(files)
 
 
-def patched_files(patch):
-    text = (TOP / "patches" / patch).read_text()
+def patched_files(patch, top=TOP):
+    text = (top / "patches" / patch).read_text()
     return re.findall(r"^\+\+\+ b/(\S+)", text, re.M)
 
 
@@ -97,10 +105,10 @@ class Step:
                 continue
             key, sep, value = line.partition(":")
             if not sep or key not in KEYS:
-                die(f"{path.name}: not a header line: {line!r}")
+                raise PlanError(f"{path.name}: not a header line: {line!r}")
             fields[key] = value.strip()
         if not fields.get("Subject"):
-            die(f"{path.name}: no Subject")
+            raise PlanError(f"{path.name}: no Subject")
         self.subject = fields["Subject"]
         self.globs = fields.get("Files", "").split()
         self.patches = fields.get("Patches", "").split()
@@ -109,33 +117,34 @@ class Step:
         self.files = []
 
 
-def load_plan():
+def load_plan(top=TOP):
     """The steps, with every overlay file, patch and removal claimed exactly once."""
-    steps = [Step(p) for p in sorted(PLAN.glob("[0-9][0-9]-*.txt"))]
+    steps = [Step(p) for p in sorted((top / "series").glob("[0-9][0-9]-*.txt"))]
     if not steps:
-        die(f"no series/NN-*.txt in {PLAN}")
-    overlay = overlay_files()
+        raise PlanError("no series/NN-*.txt")
+    overlay = overlay_files(top)
     claimed = {}
     for step in steps:
         for glob in step.globs:
             hits = [f for f in overlay if fnmatch.fnmatchcase(f, glob)]
             if not hits:
-                die(f"{step.name}: {glob} names no overlay file")
+                raise PlanError(f"{step.name}: {glob} names no overlay file")
             step.files += hits
         for f in step.files:
             if f in claimed:
-                die(f"{f} is in both {claimed[f]} and {step.name}")
+                raise PlanError(f"{f} is in both {claimed[f]} and {step.name}")
             claimed[f] = step.name
     unclaimed = [f for f in overlay if f not in claimed]
     if unclaimed:
-        die(f"overlay files in no patch of series/: {' '.join(unclaimed)}")
-    check_claims(steps, "patches", listed(TOP / "patches/series"), ordered=True)
-    check_claims(steps, "removed", listed(TOP / "patches/removed"), ordered=False)
+        raise PlanError(f"overlay files in no patch of series/: {' '.join(unclaimed)}")
+    check_claims(steps, "patches", listed(top / "patches/series"), ordered=True)
+    check_claims(steps, "removed", listed(top / "patches/removed"), ordered=False)
     for step in steps:
         for p in step.patches:
-            touched = set(patched_files(p)) & set(overlay)
+            touched = set(patched_files(p, top)) & set(overlay)
             if touched:
-                die(f"patches/{p} touches overlay files: {' '.join(sorted(touched))}")
+                raise PlanError(f"patches/{p} touches overlay files: "
+                                f"{' '.join(sorted(touched))}")
     return steps
 
 
@@ -143,10 +152,10 @@ def check_claims(steps, attr, wanted, ordered):
     """Each entry of patches/series (or removed) in one step; patches in series order."""
     got = [x for step in steps for x in getattr(step, attr)]
     if sorted(got) != sorted(wanted) or len(set(got)) != len(got):
-        die(f"series/ and patches/{'series' if ordered else 'removed'} disagree: "
-            f"{sorted(set(got) ^ set(wanted)) or 'an entry is claimed twice'}")
+        raise PlanError(f"series/ and patches/{'series' if ordered else 'removed'} "
+                        f"disagree: {sorted(set(got) ^ set(wanted)) or 'an entry twice'}")
     if ordered and got != wanted:
-        die("series/ takes patches/series in another order: " + " ".join(got))
+        raise PlanError("series/ takes patches/series in another order: " + " ".join(got))
 
 
 def identity():
@@ -387,15 +396,97 @@ def check(phases):
         check_quilt(base, names, build=True)
 
 
+class PlanTest(unittest.TestCase):
+    """load_plan() on small repositories: what it takes, and each rule it enforces."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.top = Path(self.tmp.name)
+        self.write("kernel/a.c", "a\n")
+        self.write("kernel/b.c", "b\n")
+        self.write("patches/one.patch", "--- a/Makefile\n+++ b/Makefile\n")
+        self.write("patches/two.patch", "--- a/README\n+++ b/README\n")
+        self.write("patches/series", "# comment\none.patch\ntwo.patch\n")
+        self.write("patches/removed", "old.c\n")
+        self.write("series/01-a.txt", "Subject: a\nFiles: kernel/a.c\nPatches: one.patch\n"
+                   " two.patch\n\nWhy a.\n")
+        self.write("series/02-b.txt", "Subject: b\nFiles: kernel/b*\nRemoved: old.c\n\nB.\n")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, rel, text):
+        (self.top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (self.top / rel).write_text(text)
+
+    def refused(self, fragment):
+        with self.assertRaises(PlanError) as err:
+            load_plan(self.top)
+        self.assertIn(fragment, str(err.exception))
+
+    def test_plan(self):
+        steps = load_plan(self.top)
+        self.assertEqual([(s.subject, s.files, s.patches, s.removed, s.body) for s in steps],
+                         [("a", ["kernel/a.c"], ["one.patch", "two.patch"], [], "Why a.\n"),
+                          ("b", ["kernel/b.c"], [], ["old.c"], "B.\n")])
+
+    def test_file_in_no_patch(self):
+        self.write("kernel/c.c", "c\n")
+        self.refused("overlay files in no patch of series/: kernel/c.c")
+
+    def test_file_in_two_patches(self):
+        self.write("series/03-c.txt", "Subject: c\nFiles: kernel/*.c\n\nC.\n")
+        self.refused("kernel/a.c is in both 01-a and 03-c")
+
+    def test_glob_that_names_nothing(self):
+        self.write("series/03-c.txt", "Subject: c\nFiles: kernel/none.c\n\nC.\n")
+        self.refused("kernel/none.c names no overlay file")
+
+    def test_patches_out_of_order(self):
+        self.write("patches/series", "two.patch\none.patch\n")
+        self.refused("in another order")
+
+    def test_patch_in_no_step(self):
+        self.write("patches/three.patch", "+++ b/x\n")
+        self.write("patches/series", "one.patch\ntwo.patch\nthree.patch\n")
+        self.refused("disagree: ['three.patch']")
+
+    def test_removal_in_no_step(self):
+        self.write("patches/removed", "old.c\nolder.c\n")
+        self.refused("disagree: ['older.c']")
+
+    def test_patch_touching_the_overlay(self):
+        self.write("patches/two.patch", "--- a/kernel/b.c\n+++ b/kernel/b.c\n")
+        self.refused("patches/two.patch touches overlay files: kernel/b.c")
+
+    def test_header_without_subject(self):
+        self.write("series/03-c.txt", "Files: kernel/a.c\n\nC.\n")
+        self.refused("03-c.txt: no Subject")
+
+    def test_unknown_header(self):
+        self.write("series/03-c.txt", "Subject: c\nFile: kernel/a.c\n\nC.\n")
+        self.refused("not a header line")
+
+
+def self_test():
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(PlanTest)
+    return 0 if unittest.TextTestRunner(verbosity=1).run(suite).wasSuccessful() else 1
+
+
 def main():
     args = sys.argv[1:]
-    if args == ["export"]:
-        export()
-    elif args[:1] == ["check"] and all(a in PHASES for a in args[1:]):
-        check(args[1:] or PHASES)
-    else:
-        print(__doc__.splitlines()[0], file=sys.stderr)
-        sys.exit(2)
+    try:
+        if args == ["export"]:
+            export()
+        elif args[:1] == ["check"] and all(a in PHASES for a in args[1:]):
+            check(args[1:] or PHASES)
+        elif args == ["self-test"]:
+            sys.exit(self_test())
+        else:
+            print(__doc__.splitlines()[0], file=sys.stderr)
+            sys.exit(2)
+    except PlanError as err:
+        die(str(err))
 
 
 if __name__ == "__main__":
