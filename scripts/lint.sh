@@ -39,6 +39,9 @@ flag() { # flag GATE FINDINGS: print the findings, if any, and mark the run fail
 	status=1
 }
 kernel_sources() { git ls-files 'kernel/*.[ch]' 'arch/*.[ch]' 'include/*.h'; }
+# checkpatch --terse prints nothing for a clean file; anything but its closing count is
+# a finding, also when checkpatch itself could not run.
+checkpatch_findings() { grep -v '^total: [0-9]* errors' || true; }
 
 gate_style() {
 	local file ignores
@@ -47,8 +50,8 @@ gate_style() {
 		case $file in tools/testing/selftests/*) ignores=--ignore=$selftest_ignores ;; esac
 		# shellcheck disable=SC2086 # empty or one option
 		flag style "$("$base/scripts/checkpatch.pl" --strict --no-tree --terse $ignores \
-			--typedefsfile <(echo "$interface_typedefs") -f "$file" |
-			grep -E ': (ERROR|WARNING|CHECK):' || true)"
+			--typedefsfile <(echo "$interface_typedefs") -f "$file" 2>&1 |
+			checkpatch_findings)"
 	done < <(git ls-files '*.c' '*.h' '*.S')
 }
 
@@ -68,7 +71,7 @@ gate_series() {
 		flag series "$(cd build/lint || exit; "$base/scripts/checkpatch.pl" --strict \
 			--terse --show-types --root="$base" $ignores \
 			--typedefsfile <(echo "$interface_typedefs") \
-			"$top/$patch" | grep -E ': (ERROR|WARNING|CHECK):' |
+			"$top/$patch" 2>&1 | checkpatch_findings |
 			grep -vF "CAMELCASE: Avoid CamelCase: $known_camelcase" |
 			sed "s|^|${patch##*/}: |" || true)"
 	done
@@ -80,14 +83,15 @@ gate_kernel_doc() {
 }
 
 gate_sparse() {
-	local src objects
+	local src objects out
 	src=$(scripts/tree.sh kx)
 	scripts/kernel.sh kx >/dev/null
 	objects=$(kernel_sources | sed -n 's/\.c$/.o/p' |
 		while read -r o; do [ -f "$src/obj/$o" ] && echo "$o"; done)
 	# shellcheck disable=SC2086 # a list of objects
-	flag sparse "$(make -s -C "$src" O=obj ARCH=x86_64 CC="ccache gcc" C=2 $objects 2>&1 |
-		grep -E '(warning|error):' || true)"
+	out=$(make -s -C "$src" O=obj ARCH=x86_64 CC="ccache gcc" C=2 $objects 2>&1) ||
+		out+=$'\n'"make C=2 failed"
+	flag sparse "$(echo "$out" | grep -E '(warning|error):|failed' || true)"
 }
 
 gate_docs() {

@@ -26,14 +26,18 @@ SPHINX_DIRECTIVES = ("toctree", "kernel-doc", "kernel-feat", "kernel-abi", "only
 
 
 class SphinxOnly(Directive):
-    """A Sphinx directive: its arguments taken as given, its body parsed as text."""
+    """A Sphinx directive: its arguments and options taken as given, its body parsed as
+    reStructuredText, so that mistakes inside it are still reported."""
     has_content = True
     optional_arguments = 10
     final_argument_whitespace = True
     option_spec = None
 
     def run(self):
-        return []
+        node = docutils.nodes.container()
+        self.state.nested_parse(self.content, self.content_offset, node,
+                                match_titles=True)
+        return [node]
 
 
 def sphinx_role(name, rawtext, text, lineno, inliner, options=None, content=None):
@@ -55,8 +59,22 @@ def parse_messages(path):
     doctree = docutils.core.publish_doctree(
         path.read_text(), source_path=str(path), settings_overrides=settings)
     # What parsing found is left in the tree as system_message nodes.
-    return [node.astext().split("\n")[0] for node in doctree.findall(docutils.nodes.system_message)
+    messages = doctree.findall(docutils.nodes.system_message)
+    return [node.astext().split("\n")[0] for node in messages
             if node["level"] >= docutils.utils.Reporter.WARNING_LEVEL]
+
+
+def toctree_entries(text):
+    """The entries of every toctree directive in a document's text."""
+    entries, inside = set(), False
+    for line in text.splitlines():
+        if re.match(r"^\.\. toctree::", line):
+            inside = True
+        elif inside and line.strip() and not line[0].isspace():
+            inside = False
+        elif inside and line.strip() and not line.strip().startswith(":"):
+            entries.add(line.strip())
+    return entries
 
 
 def in_toctree(tree, rel):
@@ -65,7 +83,7 @@ def in_toctree(tree, rel):
     index = tree / path.parent / "index.rst"
     if path.name == "index.rst" or not index.exists():
         return True
-    entries = re.findall(r"^\s+(\S+)\s*$", index.read_text(), re.M)
+    entries = toctree_entries(index.read_text())
     return path.stem in entries or path.name in entries
 
 

@@ -297,9 +297,8 @@ class Bisect:
     def configure(self):
         obj = self.tree / "obj"
         obj.mkdir(exist_ok=True)
-        for args in (["-s", "tinyconfig"],):
-            if self.make(*args).returncode:
-                die("tinyconfig failed")
+        if self.make("-s", "tinyconfig").returncode:
+            die("tinyconfig failed")
         frags = [str(TOP / "kernel/configs" / f) for f in FRAGMENTS]
         run([str(self.tree / "scripts/kconfig/merge_config.sh"), "-m", "-O", str(obj),
              str(obj / ".config"), *frags])
