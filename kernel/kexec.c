@@ -25,6 +25,8 @@
 
 #include "kexec_internal.h"
 
+#include <trace/events/kexec.h>
+
 static bool kexec_is_crash(unsigned long flags)
 {
 	return IS_ENABLED(CONFIG_CRASH_DUMP) && (flags & KEXEC_ON_CRASH);
@@ -57,8 +59,11 @@ static int kimage_create(struct kimage **out, unsigned long entry,
 	struct kimage *image;
 	int err;
 
-	if (kexec_is_crash(flags) && !kexec_crash_entry_ok(entry))
+	if (kexec_is_crash(flags) && !kexec_crash_entry_ok(entry)) {
+		kexec_log_refusal("crash-entry",
+				  "entry %#lx lies outside the crash region", entry);
 		return -EADDRNOTAVAIL;
+	}
 
 	image = do_kimage_alloc_init();
 	if (!image)
@@ -103,6 +108,9 @@ static int kimage_populate(struct kimage *image)
 	int err;
 
 	err = machine_kexec_prepare(image);
+	if (err == -EOPNOTSUPP)
+		kexec_log_refusal("preserve-context",
+				  "this kernel cannot come back from the jump");
 	if (!err)
 		err = kimage_crash_copy_vmcoreinfo(image);
 	for (i = 0; !err && i < image->nr_segments; i++)
@@ -147,6 +155,19 @@ static int kexec_replace_image(unsigned long entry, unsigned long nr_segments,
 	return err;
 }
 
+static void kexec_trace_load_end(unsigned long flags,
+				 unsigned long nr_segments, int err)
+{
+	struct kimage *image = *kexec_slot(flags);
+
+	/* What the slot holds after a failure is the image loaded before. */
+	if (err || !nr_segments)
+		image = NULL;
+	trace_kexec_load_end(kexec_is_crash(flags), err,
+			     image ? image->nr_source_pages : 0,
+			     image ? image->nr_in_place_pages : 0);
+}
+
 static int do_kexec_load(unsigned long entry, unsigned long nr_segments,
 			 const struct kexec_segment *segments,
 			 unsigned long flags)
@@ -157,6 +178,7 @@ static int do_kexec_load(unsigned long entry, unsigned long nr_segments,
 	/* The panic path takes this lock too; it must not sleep. */
 	if (!kexec_trylock())
 		return -EBUSY;
+	trace_kexec_load_start(nr_segments, flags);
 
 	if (crash && kexec_crash_image)
 		arch_kexec_unprotect_crashkres();
@@ -168,6 +190,7 @@ static int do_kexec_load(unsigned long entry, unsigned long nr_segments,
 
 	if (crash && kexec_crash_image)
 		arch_kexec_protect_crashkres();
+	kexec_trace_load_end(flags, nr_segments, err);
 
 	kexec_unlock();
 	return err;
@@ -199,8 +222,11 @@ static int kexec_load_check(unsigned long nr_segments, unsigned long flags)
 	unsigned long known = KEXEC_FLAGS;
 	int err;
 
-	if (!kexec_load_permitted(type))
+	if (!kexec_load_permitted(type)) {
+		kexec_log_refusal("permission",
+				  "no CAP_SYS_BOOT, or loads disabled or used up");
 		return -EPERM;
+	}
 
 	/*
 	 * An unload brings nothing in, so lockdown and the LSMs, which judge
@@ -209,12 +235,19 @@ static int kexec_load_check(unsigned long nr_segments, unsigned long flags)
 	 */
 	if (nr_segments) {
 		err = kexec_may_load_data();
-		if (err)
+		if (err) {
+			kexec_log_refusal("security",
+					  "lockdown or a security module said %d",
+					  err);
 			return err;
+		}
 	}
 
-	if (nr_segments > KEXEC_SEGMENT_MAX)
+	if (nr_segments > KEXEC_SEGMENT_MAX) {
+		kexec_log_refusal("count", "%lu segments, at most %d",
+				  nr_segments, KEXEC_SEGMENT_MAX);
 		return -EINVAL;
+	}
 
 	if (!IS_ENABLED(CONFIG_CRASH_DUMP))
 		known &= ~(unsigned long)KEXEC_ON_CRASH;
@@ -222,23 +255,51 @@ static int kexec_load_check(unsigned long nr_segments, unsigned long flags)
 	 * KEXEC_ARCH_MASK is an unsigned int, so its complement clears flag
 	 * bits 32-63 as well: they have always been ignored, and stay so.
 	 */
-	return (flags & known) == (flags & ~KEXEC_ARCH_MASK) ? 0 : -EINVAL;
+	if ((flags & known) != (flags & ~KEXEC_ARCH_MASK)) {
+		kexec_log_refusal("flags", "unknown flags %#lx",
+				  flags & ~(known | KEXEC_ARCH_MASK));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The architecture the caller names must be this kernel's. */
+static int kexec_check_arch(unsigned long flags, bool named_only)
+{
+	unsigned long arch = flags & KEXEC_ARCH_MASK;
+
+	if (arch == KEXEC_ARCH || (!named_only && arch == KEXEC_ARCH_DEFAULT))
+		return 0;
+	kexec_log_refusal("arch", "architecture %#lx, this kernel takes %#x%s",
+			  arch, KEXEC_ARCH, named_only ? " named" : "");
+	return -EINVAL;
+}
+
+/* The caller's segment list; a fault in it is logged as a refusal. */
+static void *kexec_copy_segments(const void __user *segments,
+				 unsigned long nr_segments, size_t size)
+{
+	void *copy = memdup_array_user(segments, nr_segments, size);
+
+	if (copy == ERR_PTR(-EFAULT))
+		kexec_log_refusal("fault", "the segment list at %#lx is not readable",
+				  (unsigned long)segments);
+	return copy;
 }
 
 SYSCALL_DEFINE4(kexec_load, unsigned long, entry, unsigned long, nr_segments,
 		struct kexec_segment __user *, segments, unsigned long, flags)
 {
-	unsigned long arch = flags & KEXEC_ARCH_MASK;
 	struct kexec_segment *ksegs;
 	int err;
 
 	err = kexec_load_check(nr_segments, flags);
+	if (!err)
+		err = kexec_check_arch(flags, false);
 	if (err)
 		return err;
-	if (arch != KEXEC_ARCH && arch != KEXEC_ARCH_DEFAULT)
-		return -EINVAL;
 
-	ksegs = memdup_array_user(segments, nr_segments, sizeof(*ksegs));
+	ksegs = kexec_copy_segments(segments, nr_segments, sizeof(*ksegs));
 	if (IS_ERR(ksegs))
 		return PTR_ERR(ksegs);
 	return kexec_load_and_free(entry, nr_segments, ksegs, flags);
@@ -263,14 +324,14 @@ COMPAT_SYSCALL_DEFINE4(kexec_load, compat_ulong_t, entry,
 	unsigned long i;
 	int err;
 
+	/* A 32-bit caller must name the architecture of what it loads. */
 	err = kexec_load_check(nr_segments, flags);
+	if (!err)
+		err = kexec_check_arch(flags, true);
 	if (err)
 		return err;
-	/* A 32-bit caller must name the architecture of what it loads. */
-	if ((flags & KEXEC_ARCH_MASK) != KEXEC_ARCH)
-		return -EINVAL;
 
-	csegs = memdup_array_user(segments, nr_segments, sizeof(*csegs));
+	csegs = kexec_copy_segments(segments, nr_segments, sizeof(*csegs));
 	if (IS_ERR(csegs))
 		return PTR_ERR(csegs);
 	ksegs = kcalloc(nr_segments, sizeof(*ksegs), GFP_KERNEL);

@@ -12,6 +12,7 @@
 
 #define pr_fmt(fmt) "kexec: " fmt
 
+#include <linux/bsearch.h>
 #include <linux/capability.h>
 #include <linux/cpu.h>
 #include <linux/gfp.h>
@@ -23,12 +24,16 @@
 #include <linux/reboot.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/syscore_ops.h>
 #include <linux/sysctl.h>
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
 #include "kexec_internal.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/kexec.h>
 
 atomic_t __kexec_lock = ATOMIC_INIT(0);
 bool kexec_in_progress;
@@ -83,17 +88,30 @@ static unsigned long kexec_seg_end(const struct kexec_segment *seg)
 	return seg->mem + seg->memsz;
 }
 
+/* Say in @why, if the caller wants to know, which rule segment @seg broke. */
+static int kexec_refuse(struct kexec_refusal *why, int err, const char *rule,
+			const char *what, unsigned long seg, unsigned long other)
+{
+	if (why)
+		*why = (struct kexec_refusal) {
+			.rule = rule, .what = what, .seg = seg, .other = other,
+		};
+	return err;
+}
+
 /**
  * kexec_check_segment_shape - check that each destination is a page-aligned
  * range that does not wrap and ends at or below @dest_limit
  * @segs: the segments
  * @nr: their number
  * @dest_limit: the architecture's KEXEC_DESTINATION_MEMORY_LIMIT
+ * @why: where to say which segment broke which rule, or NULL
  *
  * Return: 0, or -EADDRNOTAVAIL.
  */
 int kexec_check_segment_shape(const struct kexec_segment *segs,
-			      unsigned long nr, unsigned long dest_limit)
+			      unsigned long nr, unsigned long dest_limit,
+			      struct kexec_refusal *why)
 {
 	unsigned long i;
 
@@ -101,9 +119,13 @@ int kexec_check_segment_shape(const struct kexec_segment *segs,
 		unsigned long start = segs[i].mem;
 		unsigned long end = kexec_seg_end(&segs[i]);
 
-		if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) ||
-		    !kexec_range_below(start, end, dest_limit))
-			return -EADDRNOTAVAIL;
+		if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end))
+			return kexec_refuse(why, -EADDRNOTAVAIL, "align",
+					    "is not page aligned", i, KEXEC_NO_SEGMENT);
+		if (!kexec_range_below(start, end, dest_limit))
+			return kexec_refuse(why, -EADDRNOTAVAIL, "limit",
+					    "goes past the highest destination",
+					    i, KEXEC_NO_SEGMENT);
 	}
 	return 0;
 }
@@ -112,13 +134,14 @@ int kexec_check_segment_shape(const struct kexec_segment *segs,
  * kexec_check_segment_overlap - check that no two destinations overlap
  * @segs: the segments, already through kexec_check_segment_shape()
  * @nr: their number
+ * @why: where to say which segment overlaps which, or NULL
  *
  * An empty segment placed strictly inside another counts as overlapping it.
  *
  * Return: 0, or -EINVAL.
  */
 int kexec_check_segment_overlap(const struct kexec_segment *segs,
-				unsigned long nr)
+				unsigned long nr, struct kexec_refusal *why)
 {
 	unsigned long i, j;
 
@@ -126,7 +149,8 @@ int kexec_check_segment_overlap(const struct kexec_segment *segs,
 		for (j = 0; j < i; j++)
 			if (kexec_ranges_overlap(segs[i].mem, kexec_seg_end(&segs[i]),
 						 segs[j].mem, kexec_seg_end(&segs[j])))
-				return -EINVAL;
+				return kexec_refuse(why, -EINVAL, "overlap",
+						    "overlaps segment", i, j);
 	return 0;
 }
 
@@ -135,6 +159,7 @@ int kexec_check_segment_overlap(const struct kexec_segment *segs,
  * @segs: the segments, already through kexec_check_segment_shape()
  * @nr: their number
  * @ram_pages: pages of RAM in the machine
+ * @why: where to say which segment broke which rule, or NULL
  *
  * No buffer may be larger than its destination, and the image may take at
  * most half of RAM, since it has to live beside the running kernel.
@@ -142,22 +167,28 @@ int kexec_check_segment_overlap(const struct kexec_segment *segs,
  * Return: 0, or -EINVAL.
  */
 int kexec_check_segment_sizes(const struct kexec_segment *segs,
-			      unsigned long nr, unsigned long ram_pages)
+			      unsigned long nr, unsigned long ram_pages,
+			      struct kexec_refusal *why)
 {
 	unsigned long i, pages = 0;
 
 	for (i = 0; i < nr; i++)
 		if (segs[i].bufsz > segs[i].memsz)
-			return -EINVAL;
+			return kexec_refuse(why, -EINVAL, "bufsz",
+					    "has a buffer larger than its memory",
+					    i, KEXEC_NO_SEGMENT);
 
 	for (i = 0; i < nr; i++) {
 		unsigned long n = segs[i].memsz >> PAGE_SHIFT;
 
-		if (n > ram_pages / 2)
-			return -EINVAL;
+		/* Each term is checked before the sum, which cannot wrap. */
+		if (n > ram_pages / 2 || pages + n > ram_pages / 2)
+			return kexec_refuse(why, -EINVAL, "ram",
+					    "takes the image past half of RAM",
+					    i, KEXEC_NO_SEGMENT);
 		pages += n;
 	}
-	return pages > ram_pages / 2 ? -EINVAL : 0;
+	return 0;
 }
 
 /**
@@ -166,6 +197,7 @@ int kexec_check_segment_sizes(const struct kexec_segment *segs,
  * @nr: their number
  * @start: first byte of the region
  * @end: end of the region, past its last byte
+ * @why: where to say which segment lies outside, or NULL
  *
  * An empty segment may sit at either edge of the region.
  *
@@ -173,13 +205,15 @@ int kexec_check_segment_sizes(const struct kexec_segment *segs,
  */
 int kexec_check_segments_within(const struct kexec_segment *segs,
 				unsigned long nr, unsigned long start,
-				unsigned long end)
+				unsigned long end, struct kexec_refusal *why)
 {
 	unsigned long i;
 
 	for (i = 0; i < nr; i++)
 		if (segs[i].mem < start || kexec_seg_end(&segs[i]) > end)
-			return -EADDRNOTAVAIL;
+			return kexec_refuse(why, -EADDRNOTAVAIL, "crash-region",
+					    "lies outside the crash region",
+					    i, KEXEC_NO_SEGMENT);
 	return 0;
 }
 
@@ -251,7 +285,8 @@ static const char *kexec_range_claimed(phys_addr_t start, phys_addr_t end)
  * reservations; we refuse both at load time, and say why.
  */
 static int kexec_check_segments_in_ram(const struct kexec_segment *segs,
-				       unsigned long nr)
+				       unsigned long nr,
+				       struct kexec_refusal *why)
 {
 	phys_addr_t start, end;
 	const char *claimed;
@@ -263,15 +298,15 @@ static int kexec_check_segments_in_ram(const struct kexec_segment *segs,
 		start = boot_phys_to_phys(segs[i].mem);
 		end = boot_phys_to_phys(kexec_seg_end(&segs[i]));
 		if (!arch_kexec_firmware_ram(start, end) &&
-		    !kexec_range_is_ram(start, end)) {
-			pr_info_ratelimited("segment %lu [%pa-%pa) is not RAM\n",
-					    i, &start, &end);
-			return -EADDRNOTAVAIL;
-		}
+		    !kexec_range_is_ram(start, end))
+			return kexec_refuse(why, -EADDRNOTAVAIL, "not-ram",
+					    "is not RAM", i, KEXEC_NO_SEGMENT);
 		claimed = kexec_range_claimed(start, end);
 		if (claimed) {
-			pr_info_ratelimited("segment %lu [%pa-%pa) is claimed by %s\n",
-					    i, &start, &end, claimed);
+			kexec_refuse(why, 0, "claimed", "is claimed by", i,
+				     KEXEC_NO_SEGMENT);
+			if (why)
+				why->by = claimed;
 			return -EADDRNOTAVAIL;
 		}
 	}
@@ -295,6 +330,71 @@ static void kimage_note_dest_bounds(struct kimage *image)
 }
 
 /**
+ * kexec_log_refusal - say in the kernel log why a load is refused
+ * @rule: short name of the rule, the same for every refusal by it
+ * @fmt: the rest of the line: what broke the rule
+ *
+ * One line a refusal, limited by the kernel.printk_ratelimit and
+ * kernel.printk_ratelimit_burst sysctls, as printk_ratelimit() is.
+ */
+void kexec_log_refusal(const char *rule, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	if (!__ratelimit(&printk_ratelimit_state))
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_notice("refused (%s): %pV\n", rule, &vaf);
+	va_end(args);
+}
+
+static void kexec_log_segment_refusal(const struct kimage *image,
+				      const struct kexec_refusal *why)
+{
+	const struct kexec_segment *seg = &image->segment[why->seg];
+
+	if (why->other != KEXEC_NO_SEGMENT)
+		kexec_log_refusal(why->rule, "segment %lu [%#lx-%#lx) %s %lu [%#lx-%#lx)",
+				  why->seg, seg->mem, kexec_seg_end(seg), why->what,
+				  why->other, image->segment[why->other].mem,
+				  kexec_seg_end(&image->segment[why->other]));
+	else
+		kexec_log_refusal(why->rule, "segment %lu [%#lx-%#lx) %s%s%s",
+				  why->seg, seg->mem, kexec_seg_end(seg), why->what,
+				  why->by ? " " : "", why->by ?: "");
+}
+
+static int kexec_check_segment_list(struct kimage *image,
+				    struct kexec_refusal *why)
+{
+	const struct kexec_segment *segs = image->segment;
+	unsigned long nr = image->nr_segments;
+	int err;
+
+	err = kexec_check_segment_shape(segs, nr, KEXEC_DESTINATION_MEMORY_LIMIT,
+					why);
+	if (!err)
+		err = kexec_check_segment_overlap(segs, nr, why);
+	if (!err)
+		err = kexec_check_segment_sizes(segs, nr, totalram_pages(), why);
+#ifdef CONFIG_CRASH_DUMP
+	if (!err && image->type == KEXEC_TYPE_CRASH) {
+		unsigned long start, end;
+
+		kexec_crash_region(&start, &end);
+		err = kexec_check_segments_within(segs, nr, start, end, why);
+	}
+#endif
+	/* The crash region is RAM by construction. */
+	if (!err && image->type != KEXEC_TYPE_CRASH)
+		err = kexec_check_segments_in_ram(segs, nr, why);
+	return err;
+}
+
+/**
  * sanity_check_segment_list - check the segments of an image before loading
  * @image: the image, with its segments and type set
  *
@@ -306,29 +406,16 @@ static void kimage_note_dest_bounds(struct kimage *image)
  */
 int sanity_check_segment_list(struct kimage *image)
 {
-	const struct kexec_segment *segs = image->segment;
-	unsigned long nr = image->nr_segments;
-	int err;
+	struct kexec_refusal why = { .by = NULL };
+	int err = kexec_check_segment_list(image, &why);
 
-	err = kexec_check_segment_shape(segs, nr, KEXEC_DESTINATION_MEMORY_LIMIT);
-	if (!err)
-		err = kexec_check_segment_overlap(segs, nr);
-	if (!err)
-		err = kexec_check_segment_sizes(segs, nr, totalram_pages());
-#ifdef CONFIG_CRASH_DUMP
-	if (!err && image->type == KEXEC_TYPE_CRASH) {
-		unsigned long start, end;
-
-		kexec_crash_region(&start, &end);
-		err = kexec_check_segments_within(segs, nr, start, end);
+	trace_kexec_load_checked(err);
+	if (err) {
+		kexec_log_segment_refusal(image, &why);
+		return err;
 	}
-#endif
-	/* The crash region is RAM by construction. */
-	if (!err && image->type != KEXEC_TYPE_CRASH)
-		err = kexec_check_segments_in_ram(segs, nr);
-	if (!err)
-		kimage_note_dest_bounds(image);
-	return err;
+	kimage_note_dest_bounds(image);
+	return 0;
 }
 
 /**
@@ -576,6 +663,236 @@ static void kimage_batch_release(struct kimage_batch *batch)
 	batch->nr = 0;
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * Destinations taken in place. Before the first page of a normal image is
+ * copied, each destination range is asked of the page allocator as it is:
+ * alloc_contig_range() hands over the free pages of a range, and moves
+ * movable ones (page cache, user memory) out of the way. A page taken so
+ * receives its own bytes, and the jump leaves it where it is. A range that
+ * cannot be had whole (this kernel's image, its page tables, pinned or
+ * other unmovable pages) is halved until the pieces are
+ * KIMAGE_CLAIM_MIN_PAGES; pages of the pieces still refused take the
+ * usual path through a source page. Each call drains the per-CPU lists, so
+ * a busy page costs a few calls at each halving, not one a page.
+ */
+
+/* Destination pages the image owns: [start, end) as pfns, used below next. */
+struct kimage_claim {
+	unsigned long start;
+	unsigned long next;
+	unsigned long end;
+};
+
+#ifdef CONFIG_CONTIG_ALLOC
+#define KIMAGE_CLAIM_MIN_PAGES	64UL
+#define KIMAGE_CLAIM_GFP	(GFP_KERNEL | __GFP_NOWARN)
+
+static int kimage_add_claim(struct kimage *image, unsigned long start,
+			    unsigned long end)
+{
+	struct kimage_claim *claims = image->claims;
+
+	if (image->nr_claims == image->max_claims) {
+		unsigned int room = max(8U, 2 * image->max_claims);
+
+		claims = krealloc_array(claims, room, sizeof(*claims),
+					GFP_KERNEL);
+		if (!claims)
+			return -ENOMEM;
+		image->claims = claims;
+		image->max_claims = room;
+	}
+	claims[image->nr_claims++] = (struct kimage_claim) {
+		.start = start, .next = start, .end = end,
+	};
+	return 0;
+}
+
+static void kimage_free_pfns(unsigned long start, unsigned long end)
+{
+	arch_kexec_pre_free_pages(pfn_to_kaddr(start), end - start);
+	free_contig_range(start, end - start);
+}
+
+/*
+ * Take the pages [@start, @end), which lie in one zone, or as many pieces
+ * of them as halving finds free. Only a fatal signal is an error: what
+ * cannot be taken is loaded the usual way.
+ */
+static int kimage_claim_pfns(struct kimage *image, unsigned long start,
+			     unsigned long end)
+{
+	unsigned long mid;
+	int err;
+
+	err = alloc_contig_range(start, end, MIGRATE_MOVABLE, KIMAGE_CLAIM_GFP);
+	if (!err) {
+		if (arch_kexec_post_alloc_pages(pfn_to_kaddr(start), end - start,
+						KIMAGE_CLAIM_GFP)) {
+			free_contig_range(start, end - start);
+			return 0;
+		}
+		if (kimage_add_claim(image, start, end))
+			kimage_free_pfns(start, end);
+		return 0;
+	}
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (err != -EBUSY || end - start <= KIMAGE_CLAIM_MIN_PAGES)
+		return 0;
+
+	mid = start + (end - start) / 2;
+	err = kimage_claim_pfns(image, start, mid);
+	return err ? err : kimage_claim_pfns(image, mid, end);
+}
+
+/* Does the pageblock piece [@pfn, @end) have online pages of @zone only? */
+static bool kimage_piece_in_zone(unsigned long pfn, unsigned long end,
+				 const struct zone *zone)
+{
+	struct page *first = pfn_to_online_page(pfn);
+	struct page *last = pfn_to_online_page(end - 1);
+
+	return first && last && page_zone(first) == zone &&
+	       page_zone(last) == zone;
+}
+
+/*
+ * The end of the run of pageblock pieces from @pfn, before @end, that
+ * alloc_contig_range() may be asked for at once; @pfn itself if its piece
+ * has no online pages or straddles two zones.
+ */
+static unsigned long kimage_claimable_end(unsigned long pfn, unsigned long end)
+{
+	struct page *first = pfn_to_online_page(pfn);
+	const struct zone *zone;
+	unsigned long next;
+
+	if (!first)
+		return pfn;
+	zone = page_zone(first);
+	for (; pfn < end; pfn = next) {
+		next = min(ALIGN(pfn + 1, pageblock_nr_pages), end);
+		if (!kimage_piece_in_zone(pfn, next, zone))
+			break;
+	}
+	return pfn;
+}
+
+static int kimage_claim_segment(struct kimage *image,
+				const struct kexec_segment *seg)
+{
+	unsigned long pfn = PHYS_PFN(boot_phys_to_phys(seg->mem));
+	unsigned long end = pfn + (seg->memsz >> PAGE_SHIFT);
+	unsigned long stop;
+	int err;
+
+	while (pfn < end) {
+		stop = kimage_claimable_end(pfn, end);
+		if (stop == pfn) {
+			pfn = min(ALIGN(pfn + 1, pageblock_nr_pages), end);
+			continue;
+		}
+		err = kimage_claim_pfns(image, pfn, stop);
+		if (err)
+			return err;
+		pfn = stop;
+	}
+	return 0;
+}
+
+static unsigned long kimage_claimed_pages(const struct kimage *image)
+{
+	unsigned long pages = 0;
+	unsigned int i;
+
+	for (i = 0; i < image->nr_claims; i++)
+		pages += image->claims[i].end - image->claims[i].start;
+	return pages;
+}
+
+static int kimage_cmp_claims(const void *a, const void *b)
+{
+	const struct kimage_claim *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void kimage_release_claims(struct kimage *image)
+{
+	unsigned int i;
+
+	for (i = 0; i < image->nr_claims; i++) {
+		struct kimage_claim *claim = &image->claims[i];
+
+		if (claim->next < claim->end)
+			kimage_free_pfns(claim->next, claim->end);
+		cond_resched();
+	}
+	kfree(image->claims);
+	image->claims = NULL;
+	image->nr_claims = 0;
+	image->max_claims = 0;
+}
+
+/* Take whatever destination pages the allocator can give, once an image. */
+static int kimage_claim_destinations(struct kimage *image)
+{
+	unsigned long i;
+	int err = 0;
+
+	if (image->dests_claimed)
+		return 0;
+	image->dests_claimed = 1;
+	for (i = 0; !err && i < image->nr_segments; i++)
+		err = kimage_claim_segment(image, &image->segment[i]);
+	sort(image->claims, image->nr_claims, sizeof(*image->claims),
+	     kimage_cmp_claims, NULL);
+	if (trace_kexec_load_claimed_enabled())
+		trace_kexec_load_claimed(kimage_claimed_pages(image),
+					 image->nr_claims);
+	return err;
+}
+#else
+static void kimage_release_claims(struct kimage *image) { }
+
+static int kimage_claim_destinations(struct kimage *image)
+{
+	return 0;
+}
+#endif
+
+static int kimage_cmp_pfn_claim(const void *key, const void *elt)
+{
+	unsigned long pfn = *(const unsigned long *)key;
+	const struct kimage_claim *claim = elt;
+
+	if (pfn < claim->start)
+		return -1;
+	return pfn >= claim->end;
+}
+
+/*
+ * The claimed page for @dest, if there is one. Pages of a claim are asked
+ * for in order, since each lies in one segment, which is loaded upwards.
+ */
+static struct page *kimage_take_claimed(struct kimage *image,
+					unsigned long dest)
+{
+	unsigned long pfn = PHYS_PFN(boot_phys_to_phys(dest));
+	struct kimage_claim *claim;
+
+	if (!image->nr_claims)
+		return NULL;
+	claim = bsearch(&pfn, image->claims, image->nr_claims,
+			sizeof(*claim), kimage_cmp_pfn_claim);
+	if (!claim || WARN_ON_ONCE(pfn != claim->next))
+		return NULL;
+	claim->next++;
+	return pfn_to_page(pfn);
+}
+
 /*
  * A page for the bytes that go to @dest, or for the entry list when @dest is
  * KIMAGE_NO_DEST. Prefer the destination page itself, if the allocator gave
@@ -591,6 +908,11 @@ static struct page *kimage_take_page(struct kimage *image,
 	unsigned long parked = 0;
 	struct page *page;
 
+	if (dest != KIMAGE_NO_DEST) {
+		page = kimage_take_claimed(image, dest);
+		if (page)
+			return page;
+	}
 	if (dest != KIMAGE_NO_DEST && !xa_empty(&image->parked_pages)) {
 		page = xa_erase(&image->parked_pages, dest >> PAGE_SHIFT);
 		if (page)
@@ -702,6 +1024,7 @@ void kimage_terminate(struct kimage *image)
 {
 	*image->entry = IND_DONE;
 	kimage_release_parked(image);
+	kimage_release_claims(image);
 }
 
 /**
@@ -719,6 +1042,7 @@ void kimage_free(struct kimage *image)
 	kimage_walk_entries(image, image->type == KEXEC_TYPE_CRASH ?
 			    NULL : kimage_free_source, NULL, true);
 	kimage_release_parked(image);
+	kimage_release_claims(image);
 	machine_kexec_cleanup(image);
 	kimage_free_page_list(&image->control_pages);
 	if (image->file_mode)
@@ -846,6 +1170,14 @@ struct page *kimage_alloc_control_pages(struct kimage *image,
  * image still armed, and the copy into the region cannot fault.
  */
 
+static void kimage_log_fault(const struct kimage *image, unsigned long i)
+{
+	const struct kexec_segment *seg = &image->segment[i];
+
+	kexec_log_refusal("fault", "segment %lu [%#lx-%#lx) has a buffer that is not all readable",
+			  i, seg->mem, seg->mem + seg->memsz);
+}
+
 struct kimage_pinned {
 	struct page **pages;
 	unsigned long nr;	/* pages pinned so far */
@@ -907,6 +1239,8 @@ int kimage_pin_sources(struct kimage *image)
 			err = kimage_pin_buffer(&image->pinned[i], seg->buf,
 						seg->bufsz);
 	}
+	if (err == -EFAULT)
+		kimage_log_fault(image, i - 1);
 	return err;
 }
 
@@ -982,6 +1316,8 @@ static int kimage_load_page(struct kimage *image, struct kimage_batch *batch,
 		return err;
 	}
 	image->nr_source_pages++;
+	if (kimage_page_addr(page) == seg->mem + off)
+		image->nr_in_place_pages++;
 	return kimage_fill_page(image, page, seg, off);
 }
 
@@ -994,7 +1330,9 @@ static int kimage_load_normal_segment(struct kimage *image,
 
 	if (!seg->memsz)
 		return 0;
-	err = kimage_add_entry(image, seg->mem | IND_DESTINATION);
+	err = kimage_claim_destinations(image);
+	if (!err)
+		err = kimage_add_entry(image, seg->mem | IND_DESTINATION);
 	for (off = 0; !err && off < seg->memsz; off += PAGE_SIZE) {
 		err = kimage_load_page(image, &batch, seg, off);
 		if (!err && kimage_yield_due(off >> PAGE_SHIFT))
@@ -1032,9 +1370,17 @@ static int kimage_load_crash_segment(struct kimage *image,
  */
 int kimage_load_segment(struct kimage *image, struct kexec_segment *segment)
 {
+	int err;
+
 	if (image->type == KEXEC_TYPE_CRASH)
-		return kimage_load_crash_segment(image, segment);
-	return kimage_load_normal_segment(image, segment);
+		err = kimage_load_crash_segment(image, segment);
+	else
+		err = kimage_load_normal_segment(image, segment);
+	trace_kexec_segment_copied(segment - image->segment, segment->mem,
+				   segment->memsz, err);
+	if (err == -EFAULT)
+		kimage_log_fault(image, segment - image->segment);
+	return err;
 }
 
 struct kimage_map_req {
@@ -1225,6 +1571,12 @@ int kernel_kexec(void)
 	pr_notice("Starting new kernel\n");
 	kexec_shutdown_for_reboot();
 	kmsg_dump(KMSG_DUMP_SHUTDOWN);
+	trace_kexec_jump(kexec_image->nr_source_pages,
+			 kexec_image->nr_in_place_pages);
+	/* The last line: what the jump has left to do. */
+	pr_info("jump: %lu pages, %lu in place, %lu to copy\n",
+		kexec_image->nr_source_pages, kexec_image->nr_in_place_pages,
+		kexec_image->nr_source_pages - kexec_image->nr_in_place_pages);
 	machine_kexec(kexec_image);
 
 	/* Only a context-preserving image comes back, and we load none. */

@@ -62,16 +62,30 @@ void kimage_crash_free_vmcoreinfo(struct kimage *image);
 static inline void kimage_crash_free_vmcoreinfo(struct kimage *image) { }
 #endif
 
+/* Why a check refused an image: the rule, and the segments it names. */
+#define KEXEC_NO_SEGMENT	(~0UL)
+struct kexec_refusal {
+	const char *rule;	/* short name, as the log line gives it */
+	const char *what;	/* what the segment did, for the log line */
+	const char *by;		/* what claims its destination, or NULL */
+	unsigned long seg;	/* the segment that broke the rule */
+	unsigned long other;	/* the one it overlaps, or KEXEC_NO_SEGMENT */
+};
+
+__printf(2, 3) void kexec_log_refusal(const char *rule, const char *fmt, ...);
+
 /* Pure checks on a segment array (no memory map involved), for the tests. */
 int kexec_check_segment_shape(const struct kexec_segment *segs,
-			      unsigned long nr, unsigned long dest_limit);
+			      unsigned long nr, unsigned long dest_limit,
+			      struct kexec_refusal *why);
 int kexec_check_segment_overlap(const struct kexec_segment *segs,
-				unsigned long nr);
+				unsigned long nr, struct kexec_refusal *why);
 int kexec_check_segment_sizes(const struct kexec_segment *segs,
-			      unsigned long nr, unsigned long ram_pages);
+			      unsigned long nr, unsigned long ram_pages,
+			      struct kexec_refusal *why);
 int kexec_check_segments_within(const struct kexec_segment *segs,
 				unsigned long nr, unsigned long start,
-				unsigned long end);
+				unsigned long end, struct kexec_refusal *why);
 unsigned long kexec_dest_overlap_end(const struct kexec_segment *segs,
 				     unsigned long nr, unsigned long start,
 				     unsigned long end);

@@ -59,10 +59,11 @@ static void shape_accepts_aligned_ranges(struct kunit *test)
 		seg(LIMIT, 0, 0),	/* empty, at the limit */
 	};
 
-	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_shape(s, ARRAY_SIZE(s), LIMIT));
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_shape(s, ARRAY_SIZE(s), LIMIT,
+							   NULL));
 	/* With (-1UL), up to the last page that does not wrap. */
 	s[0] = seg(-2 * PG, PG, 0);
-	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_shape(s, 1, ULONG_MAX));
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_shape(s, 1, ULONG_MAX, NULL));
 }
 
 static void shape_rejects_bad_ranges(struct kunit *test)
@@ -76,14 +77,19 @@ static void shape_rejects_bad_ranges(struct kunit *test)
 		seg(LIMIT + PG, 0, 0),		/* empty, past it */
 	};
 	const struct kexec_segment top = seg(-PG, PG, 0);	/* ends at 0 */
+	struct kexec_refusal why;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(bad); i++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		KUNIT_EXPECT_EQ_MSG(test, -EADDRNOTAVAIL,
-				    kexec_check_segment_shape(&bad[i], 1, LIMIT),
+				    kexec_check_segment_shape(&bad[i], 1, LIMIT, &why),
 				    "case %d", i);
+		KUNIT_EXPECT_STREQ_MSG(test, i < 2 ? "align" : "limit", why.rule,
+				       "case %d", i);
+		KUNIT_EXPECT_EQ(test, 0, why.seg);
+	}
 	KUNIT_EXPECT_EQ(test, -EADDRNOTAVAIL,
-			kexec_check_segment_shape(&top, 1, ULONG_MAX));
+			kexec_check_segment_shape(&top, 1, ULONG_MAX, NULL));
 }
 
 /*
@@ -97,9 +103,10 @@ static void shape_at_the_arch_limit(struct kunit *test)
 	unsigned long top = ALIGN_DOWN(lim, PG);
 	struct kexec_segment s = seg(top - PG, PG, 0);
 
-	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_shape(&s, 1, lim));
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_shape(&s, 1, lim, NULL));
 	s = seg(top, PG, 0);
-	KUNIT_EXPECT_EQ(test, -EADDRNOTAVAIL, kexec_check_segment_shape(&s, 1, lim));
+	KUNIT_EXPECT_EQ(test, -EADDRNOTAVAIL,
+			kexec_check_segment_shape(&s, 1, lim, NULL));
 }
 
 static void overlap_found_anywhere_in_the_list(struct kunit *test)
@@ -110,26 +117,40 @@ static void overlap_found_anywhere_in_the_list(struct kunit *test)
 		seg(0x1ff000, 2 * PG, 0),	/* overlaps the second */
 	};
 
-	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_overlap(s, 3));
-	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_overlap(s, 4));
+	struct kexec_refusal why;
+
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_overlap(s, 3, NULL));
+	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_overlap(s, 4, &why));
+	KUNIT_EXPECT_STREQ(test, "overlap", why.rule);
+	KUNIT_EXPECT_EQ(test, 3, why.seg);
+	KUNIT_EXPECT_EQ(test, 1, why.other);
 	/* An empty segment strictly inside another overlaps it. */
 	s[3] = seg(0x101000, 0, 0);
-	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_overlap(s, 4));
+	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_overlap(s, 4, &why));
+	KUNIT_EXPECT_EQ(test, 0, why.other);
 	/* ... but not one at its start or end. */
 	s[3] = seg(0x103000, 0, 0);
-	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_overlap(s, 4));
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_overlap(s, 4, NULL));
 }
 
 static void sizes_limit_buffers_and_ram(struct kunit *test)
 {
 	struct kexec_segment s[] = { seg(0, 4 * PG, 4 * PG), seg(0, 4 * PG, 0) };
 
-	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_sizes(s, 2, 16));
-	/* Eight pages are half of 16, but not of 15. */
-	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_sizes(s, 2, 15));
-	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_sizes(s, 1, 7));
+	struct kexec_refusal why;
+
+	KUNIT_EXPECT_EQ(test, 0, kexec_check_segment_sizes(s, 2, 16, NULL));
+	/* Eight pages are half of 16, but not of 15: the second is one too many. */
+	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_sizes(s, 2, 15, &why));
+	KUNIT_EXPECT_STREQ(test, "ram", why.rule);
+	KUNIT_EXPECT_EQ(test, 1, why.seg);
+	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_sizes(s, 1, 7, &why));
+	KUNIT_EXPECT_EQ(test, 0, why.seg);
 	s[1].bufsz = 4 * PG + 1;
-	KUNIT_EXPECT_EQ(test, -EINVAL, kexec_check_segment_sizes(s, 2, 1 << 20));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			kexec_check_segment_sizes(s, 2, 1 << 20, &why));
+	KUNIT_EXPECT_STREQ(test, "bufsz", why.rule);
+	KUNIT_EXPECT_EQ(test, 1, why.seg);
 }
 
 static void within_region_boundaries(struct kunit *test)
@@ -150,13 +171,18 @@ static void within_region_boundaries(struct kunit *test)
 		{ seg(start - PG, 0, 0), -EADDRNOTAVAIL },
 		{ seg(end + PG, 0, 0), -EADDRNOTAVAIL },
 	};
+	struct kexec_refusal why;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++)
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		why.rule = NULL;
 		KUNIT_EXPECT_EQ_MSG(test, cases[i].err,
 				    kexec_check_segments_within(&cases[i].s, 1,
-								start, end),
+								start, end, &why),
 				    "case %d", i);
+		if (cases[i].err)
+			KUNIT_EXPECT_STREQ(test, "crash-region", why.rule);
+	}
 }
 
 static void destination_range_is_inclusive(struct kunit *test)
@@ -326,6 +352,7 @@ static void load_builds_entry_list(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, c.out_of_order);
 	KUNIT_EXPECT_EQ(test, 4, c.list_pages);
 	KUNIT_EXPECT_TRUE(test, xa_empty(&image->parked_pages));
+	KUNIT_EXPECT_EQ(test, c.in_place, image->nr_in_place_pages);
 	kunit_info(test, "%lu of %lu pages already in place\n", c.in_place, pages);
 
 	kimage_free(image);
@@ -333,8 +360,10 @@ static void load_builds_entry_list(struct kunit *test)
 }
 
 /*
- * Free a block, then load over exactly it: the allocator hands those pages
- * back soon, and the load must use them only at their own destination.
+ * Free a block, then load over exactly it: the load takes the free
+ * destination as it is, where alloc_contig_range() exists; either way the
+ * allocator may hand those pages back, and the load must use them only at
+ * their own destination.
  */
 static void pages_at_a_destination_stay_there(struct kunit *test)
 {
@@ -366,6 +395,10 @@ static void pages_at_a_destination_stay_there(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pages, c.sources);
 	KUNIT_EXPECT_EQ(test, 0, c.misplaced);
 	KUNIT_EXPECT_EQ(test, 0, c.bad_bytes);
+	KUNIT_EXPECT_EQ(test, c.in_place, image->nr_in_place_pages);
+	/* A free destination is taken as it is, where the allocator can. */
+	if (IS_ENABLED(CONFIG_CONTIG_ALLOC))
+		KUNIT_EXPECT_EQ(test, pages, c.in_place);
 	kunit_info(test, "%lu of %lu pages already in place\n", c.in_place, pages);
 
 	kimage_free(image);

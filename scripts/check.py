@@ -227,6 +227,29 @@ def verify_booted(run, _args):
     return run.guest_result()
 
 
+def verify_trace(run, args):
+    """The traced jump: its event and kx's last line give the counts the load's end
+    event gave, and the new kernel came up. Upstream has neither (the guest pins it)."""
+    passed, reason = verify_booted(run, args)
+    if not passed or args.impl == "upstream":
+        return passed, reason
+    text = "\n".join(run.boot.lines)
+    load = re.search(r"KX: trace load \d+ segments crash=0 err=0 pages=(\d+) in_place=(\d+)",
+                     text)
+    event = re.search(r"kexec_jump: pages=(\d+) in_place=(\d+) to_copy=(\d+)", text)
+    line = re.search(r"kexec: jump: (\d+) pages, (\d+) in place, (\d+) to copy", text)
+    if not (load and event and line):
+        return False, "missing: " + ", ".join(name for name, m in (
+            ("the load's end event", load), ("the kexec_jump event", event),
+            ("kx's jump line", line)) if not m)
+    pages, in_place = load.groups()
+    to_copy = str(int(pages) - int(in_place))
+    if event.groups() != (pages, in_place, to_copy) or line.groups() != event.groups():
+        return False, (f"the load ended with {pages} pages, {in_place} in place; the jump "
+                       f"event says {event.groups()}, its line {line.groups()}")
+    return True, f"{reason}; jump: {pages} pages, {in_place} in place"
+
+
 def verify_layouts(run, _args):
     """Layouts 1..K came up in order, each with the layout its parent announced."""
     execs = re.findall(r"layouts exec seed=(\d+) segments=(\d+)", "\n".join(run.kx_lines()))
@@ -438,6 +461,9 @@ SCENARIOS = {
     "kdump-file": Scenario("kx.script=kdump crashkernel=256M kx.syscall=file", 180, verify_kdump,
                            disk_mib=512),
     "replace-unload": Scenario("", 120, verify_booted),
+    # The kexec trace events of a load, read back in the guest, and of the jump, on the
+    # console (tp_printk); upstream 6.12 has none.
+    "trace": Scenario("trace_event=kexec:kexec_jump tp_printk loglevel=7", 120, verify_trace),
     # RAM that this kernel does not use (mem=) is a destination: kexec-tools reads the
     # firmware's memory map, and puts the initrd near 2 GiB. RAM that the command line
     # claims (memmap=) is not, on ours: upstream loads over it.

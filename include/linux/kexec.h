@@ -229,12 +229,19 @@ typedef unsigned long kimage_entry_t;
  * @dest_min:		lowest destination address of any segment
  * @dest_max:		end of the highest destination of any segment
  * @nr_source_pages:	data pages the entry list holds (not the list's own)
+ * @nr_in_place_pages:	those of them already at their destination, which
+ *			the jump does not copy
+ * @claims:		runs of destination pages taken from the page allocator
+ *			for the segments' bytes, sorted (normal images)
+ * @nr_claims:		runs in @claims
+ * @max_claims:		room in @claims
  * @control_page:	crash images: next address to try for a control page
  * @pinned:		kexec_load() crash images: the caller's buffers, pinned
  *			while the image loads
  * @type:		KEXEC_TYPE_DEFAULT or KEXEC_TYPE_CRASH
  * @preserve_context:	KEXEC_PRESERVE_CONTEXT was asked for
  * @file_mode:		loaded by kexec_file_load(); segments hold kernel pointers
+ * @dests_claimed:	the destinations have been asked of the page allocator
  * @hotplug_support:	the crash image lets the kernel update its elfcorehdr
  * @arch:		architecture state, such as the page tables for the jump
  * @fops:		kexec_file_load(): the loader of the image's format
@@ -275,6 +282,10 @@ struct kimage {
 	unsigned long dest_min;
 	unsigned long dest_max;
 	unsigned long nr_source_pages;
+	unsigned long nr_in_place_pages;
+	struct kimage_claim *claims;
+	unsigned int nr_claims;
+	unsigned int max_claims;
 
 	unsigned long control_page;
 	struct kimage_pinned *pinned;
@@ -282,6 +293,7 @@ struct kimage {
 	unsigned int type : 1;
 	unsigned int preserve_context : 1;
 	unsigned int file_mode : 1;
+	unsigned int dests_claimed : 1;
 #ifdef CONFIG_CRASH_HOTPLUG
 	unsigned int hotplug_support : 1;
 #endif

@@ -17,7 +17,7 @@ run() {
 	fi
 	[ "$(arg impl)" = upstream ] && fail "kexec -l failed on upstream"
 	expect_loaded kexec_loaded 0 "after the refused load"
-	reason=$(dmesg | grep "kexec: segment .* is claimed by $claim" | tail -1)
+	reason=$(dmesg | grep "kexec: refused (claimed): segment .* is claimed by $claim" | tail -1)
 	[ -n "$reason" ] || fail "no line in the kernel log says the range is claimed by $claim"
 	pass "refused: ${reason#*kexec: }"
 }

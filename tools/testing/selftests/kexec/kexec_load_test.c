@@ -8,6 +8,11 @@
  * limits, kexec_load_disabled, shrinking the crash region) are in
  * kexec_policy_test.c, which runs after this program.
  *
+ * Every refusal is also checked for the reason ours logs: one kernel line
+ * naming the rule and the segment (kx_why_matches()). Upstream 6.12 logs
+ * no reason, a deliberate difference: there the check is that no such line
+ * appears.
+ *
  * Needs root, CONFIG_KEXEC, CONFIG_CRASH_DUMP, CONFIG_USER_NS and a crash
  * region (crashkernel=128M) in a guest of about 2 GiB. The images loaded
  * here are never executed: their content and entry point do not matter,
@@ -20,6 +25,8 @@
 #include <limits.h>
 
 #include "../kselftest_harness.h"
+/* Hundreds of refusals in a row: lift the printk rate limit for the run. */
+#define KX_EVERY_REFUSAL
 #include "kexec_util.h"
 
 #define KX_BUF_PAGES	4
@@ -60,6 +67,14 @@ static void unload_all(struct __test_metadata *_metadata)
 	ASSERT_EQ(0, kx_unload(KEXEC_ON_CRASH));
 	ASSERT_EQ(0, kx_loaded());
 	ASSERT_EQ(0, kx_crash_loaded());
+}
+
+/* The reading of the reason lines, on sample records: no kernel involved. */
+TEST(reason_line_parser)
+{
+	const char *misread = kx_why_self_check();
+
+	EXPECT_EQ(NULL, misread) TH_LOG("misread: %s", misread);
 }
 
 FIXTURE(kexec) {
@@ -136,14 +151,15 @@ TEST_F(kexec, failed_load_keeps_previous_image)
 	struct kexec_segment fault = kx_seg(self->hole, pg, KX_DEST, pg);
 	struct kexec_segment many[KEXEC_SEGMENT_MAX + 1] = { };
 	const struct kx_case cases[] = {
-		{ "unknown flag", EINVAL, 1, &self->seg, 0x10 },
-		{ "foreign arch", EINVAL, 1, &self->seg, KX_ARCH_FOREIGN },
-		{ "17 segments", EINVAL, KEXEC_SEGMENT_MAX + 1, many, 0 },
-		{ "segments fault", kx_segments_fault_err(_metadata), 1, NULL, 0 },
-		{ "misaligned", EADDRNOTAVAIL, 1, &misaligned, 0 },
-		{ "overlap", EINVAL, 2, overlap, 0 },
-		{ "over half of RAM", EINVAL, 1, &big, 0 },
-		{ "buffer fault", EFAULT, 1, &fault, 0 },
+		{ "unknown flag", EINVAL, 1, &self->seg, 0x10, "flags" },
+		{ "foreign arch", EINVAL, 1, &self->seg, KX_ARCH_FOREIGN, "arch" },
+		{ "17 segments", EINVAL, KEXEC_SEGMENT_MAX + 1, many, 0, "count" },
+		{ "segments fault", kx_segments_fault_err(_metadata), 1, NULL, 0,
+		  "fault" },
+		{ "misaligned", EADDRNOTAVAIL, 1, &misaligned, 0, "align:0" },
+		{ "overlap", EINVAL, 2, overlap, 0, "overlap:1:0" },
+		{ "over half of RAM", EINVAL, 1, &big, 0, "ram:0" },
+		{ "buffer fault", EFAULT, 1, &fault, 0, "fault:0" },
 	};
 
 	ASSERT_EQ(0, kx_load(KX_DEST, 1, &self->seg, 0));
@@ -156,8 +172,8 @@ TEST_F(kexec, failed_load_keeps_previous_image)
 TEST_F(kexec, unload_checks_flags_and_arch)
 {
 	const struct kx_case cases[] = {
-		{ "unknown flag", EINVAL, 0, NULL, 0x10 },
-		{ "foreign arch", EINVAL, 0, NULL, KX_ARCH_FOREIGN },
+		{ "unknown flag", EINVAL, 0, NULL, 0x10, "flags" },
+		{ "foreign arch", EINVAL, 0, NULL, KX_ARCH_FOREIGN, "arch" },
 	};
 
 	ASSERT_EQ(0, kx_load(KX_DEST, 1, &self->seg, 0));
@@ -186,7 +202,9 @@ TEST_F(kexec, entry_not_checked_for_normal_load)
 
 TEST_F(kexec, unknown_flag_bits_rejected)
 {
-	struct kx_case c = { .err = EINVAL, .nr = 1, .segs = &self->seg };
+	struct kx_case c = {
+		.err = EINVAL, .nr = 1, .segs = &self->seg, .why = "flags",
+	};
 	char name[64];
 	int bit;
 
@@ -231,9 +249,12 @@ TEST_F(kexec, hotplug_flags_accepted)
  */
 TEST_F(kexec, preserve_context_follows_config)
 {
+	int log = kx_why_watch();
 	int ret = kx_load(KX_DEST, 1, &self->seg, KEXEC_PRESERVE_CONTEXT);
 
 	TH_LOG("KEXEC_PRESERVE_CONTEXT: %s", ret ? strerror(ret) : "loaded");
+	kx_expect_why(_metadata, __LINE__, "KEXEC_PRESERVE_CONTEXT", log,
+		      ret ? "flags" : NULL, NULL);
 	if (ret) {
 		EXPECT_EQ(EINVAL, ret);
 		EXPECT_EQ(0, kx_loaded());
@@ -248,7 +269,9 @@ TEST_F(kexec, foreign_arch_rejected)
 		KX_ARCH_FOREIGN, KEXEC_ARCH_386, KEXEC_ARCH_PPC64,
 		1UL << 16, 0x00ff0000, KEXEC_ARCH_MASK,
 	};
-	struct kx_case c = { .err = EINVAL, .nr = 1, .segs = &self->seg };
+	struct kx_case c = {
+		.err = EINVAL, .nr = 1, .segs = &self->seg, .why = "arch",
+	};
 	char name[64];
 	size_t i;
 
@@ -276,9 +299,11 @@ TEST_F(kexec, foreign_arch_on_every_entry)
 	if (!testing_ours(_metadata))
 		err = 0;
 #endif
-	EXPECT_EQ(err, kx_load_raw(KX_DEST, 1, &self->seg, KX_ARCH_FOREIGN));
+	EXPECT_REFUSED(err, err ? "arch" : NULL,
+		       kx_load_raw(KX_DEST, 1, &self->seg, KX_ARCH_FOREIGN));
 	EXPECT_EQ(!err, kx_loaded());
-	EXPECT_EQ(err, kx_load_raw(0, 0, NULL, KX_ARCH_FOREIGN));
+	EXPECT_REFUSED(err, err ? "arch" : NULL,
+		       kx_load_raw(0, 0, NULL, KX_ARCH_FOREIGN));
 	EXPECT_EQ(0, kx_loaded());
 	EXPECT_EQ(0, kx_unload(0));
 }
@@ -291,9 +316,11 @@ TEST_F(kexec, default_and_native_arch_accepted)
 {
 	unsigned long d = KX_DEST;
 
-	EXPECT_EQ(KX_DEFAULT_ARCH_ERR, kx_load_raw(d, 1, &self->seg, KEXEC_ARCH_DEFAULT));
+	EXPECT_REFUSED(KX_DEFAULT_ARCH_ERR, KX_DEFAULT_ARCH_WHY,
+		       kx_load_raw(d, 1, &self->seg, KEXEC_ARCH_DEFAULT));
 	EXPECT_EQ(!KX_DEFAULT_ARCH_ERR, kx_loaded());
-	EXPECT_EQ(KX_DEFAULT_ARCH_ERR, kx_load_raw(0, 0, NULL, KEXEC_ARCH_DEFAULT));
+	EXPECT_REFUSED(KX_DEFAULT_ARCH_ERR, KX_DEFAULT_ARCH_WHY,
+		       kx_load_raw(0, 0, NULL, KEXEC_ARCH_DEFAULT));
 	EXPECT_EQ(0, kx_unload(0));
 	EXPECT_LOADS(KX_DEST, 1, &self->seg, KX_ARCH_NATIVE);
 }
@@ -308,11 +335,11 @@ TEST_F(kexec, too_many_segments_rejected)
 	for (i = 0; i <= KEXEC_SEGMENT_MAX; i++)
 		segs[i] = kx_seg(self->buf, self->pg,
 				 KX_DEST + 2 * i * self->pg, self->pg);
-	EXPECT_LOAD_FAILS(EINVAL, KX_DEST, KEXEC_SEGMENT_MAX + 1, segs, 0);
+	EXPECT_LOAD_FAILS(EINVAL, "count", KX_DEST, KEXEC_SEGMENT_MAX + 1, segs, 0);
 #ifndef KX_COMPAT	/* nr_segments is 32 bits wide there */
-	EXPECT_LOAD_FAILS(EINVAL, KX_DEST, 1UL << 32, segs, 0);
+	EXPECT_LOAD_FAILS(EINVAL, "count", KX_DEST, 1UL << 32, segs, 0);
 #endif
-	EXPECT_LOAD_FAILS(EINVAL, KX_DEST, ~0UL, segs, 0);
+	EXPECT_LOAD_FAILS(EINVAL, "count", KX_DEST, ~0UL, segs, 0);
 	EXPECT_LOADS(KX_DEST, KEXEC_SEGMENT_MAX, segs, 0);
 }
 
@@ -331,12 +358,12 @@ TEST_F(kexec, misaligned_destination_rejected)
 		kx_seg(self->buf, pg, d + 4 * pg + 8, pg),
 	};
 	const struct kx_case cases[] = {
-		{ "mem + 1", EADDRNOTAVAIL, 1, &segs[0] },
-		{ "mem + half a page", EADDRNOTAVAIL, 1, &segs[1] },
-		{ "memsz page + 1", EADDRNOTAVAIL, 1, &segs[2] },
-		{ "memsz half a page", EADDRNOTAVAIL, 1, &segs[3] },
-		{ "memsz 1", EADDRNOTAVAIL, 1, &segs[4] },
-		{ "second segment", EADDRNOTAVAIL, 2, &segs[5] },
+		{ "mem + 1", EADDRNOTAVAIL, 1, &segs[0], .why = "align:0" },
+		{ "mem + half a page", EADDRNOTAVAIL, 1, &segs[1], .why = "align:0" },
+		{ "memsz page + 1", EADDRNOTAVAIL, 1, &segs[2], .why = "align:0" },
+		{ "memsz half a page", EADDRNOTAVAIL, 1, &segs[3], .why = "align:0" },
+		{ "memsz 1", EADDRNOTAVAIL, 1, &segs[4], .why = "align:0" },
+		{ "second segment", EADDRNOTAVAIL, 2, &segs[5], .why = "align:1" },
 	};
 
 	expect_failures(_metadata, cases, ARRAY_SIZE(cases), d, 0, 0);
@@ -371,9 +398,9 @@ TEST_F(kexec, bufsz_over_memsz_rejected)
 		kx_seg(self->buf, 1, d, 0),
 	};
 	const struct kx_case cases[] = {
-		{ "memsz + 1", EINVAL, 1, &segs[0] },
-		{ "2 * memsz", EINVAL, 1, &segs[1] },
-		{ "memsz 0", EINVAL, 1, &segs[2] },
+		{ "memsz + 1", EINVAL, 1, &segs[0], .why = "bufsz:0" },
+		{ "2 * memsz", EINVAL, 1, &segs[1], .why = "bufsz:0" },
+		{ "memsz 0", EINVAL, 1, &segs[2], .why = "bufsz:0" },
 	};
 
 	expect_failures(_metadata, cases, ARRAY_SIZE(cases), d, 0, 0);
@@ -394,14 +421,14 @@ TEST_F(kexec, overlapping_segments_rejected)
 		  kx_seg(NULL, 0, d + pg, pg) },
 	};
 	const struct kx_case cases[] = {
-		{ "identical", EINVAL, 2, pairs[0] },
-		{ "nested, outer first", EINVAL, 2, pairs[1] },
-		{ "nested, inner first", EINVAL, 2, pairs[2] },
-		{ "nested, same start", EINVAL, 2, pairs[3] },
-		{ "nested, same end", EINVAL, 2, pairs[4] },
-		{ "partial, low first", EINVAL, 2, pairs[5] },
-		{ "partial, high first", EINVAL, 2, pairs[6] },
-		{ "first and third", EINVAL, 3, pairs[7] },
+		{ "identical", EINVAL, 2, pairs[0], .why = "overlap:1:0" },
+		{ "nested, outer first", EINVAL, 2, pairs[1], .why = "overlap:1:0" },
+		{ "nested, inner first", EINVAL, 2, pairs[2], .why = "overlap:1:0" },
+		{ "nested, same start", EINVAL, 2, pairs[3], .why = "overlap:1:0" },
+		{ "nested, same end", EINVAL, 2, pairs[4], .why = "overlap:1:0" },
+		{ "partial, low first", EINVAL, 2, pairs[5], .why = "overlap:1:0" },
+		{ "partial, high first", EINVAL, 2, pairs[6], .why = "overlap:1:0" },
+		{ "first and third", EINVAL, 3, pairs[7], .why = "overlap:2:0" },
 	};
 
 	expect_failures(_metadata, cases, ARRAY_SIZE(cases), d, 0, 0);
@@ -484,10 +511,10 @@ TEST_F(kexec, destination_outside_ram)
 	};
 	int err = outside_ram_errno(_metadata);
 	const struct kx_case cases[] = {
-		{ "in the VGA hole", err, 1, &segs[0] },
-		{ "from RAM past its end", err, 1, &segs[1] },
-		{ "beyond RAM", err, 1, &segs[2] },
-		{ "second segment beyond RAM", err, 2, &segs[3] },
+		{ "in the VGA hole", err, 1, &segs[0], .why = "not-ram:0" },
+		{ "from RAM past its end", err, 1, &segs[1], .why = "not-ram:0" },
+		{ "beyond RAM", err, 1, &segs[2], .why = "not-ram:0" },
+		{ "second segment beyond RAM", err, 2, &segs[3], .why = "not-ram:1" },
 	};
 
 	ASSERT_FALSE(kx_iomem_covers("System RAM", vga))
@@ -576,6 +603,7 @@ static int probe_kind(const char *type, const char *owner)
 TEST_F(kexec, destinations_follow_firmware_map)
 {
 	static const char *const kinds[] = { "not RAM", "claimed", "hidden" };
+	static const char *const whys[] = { "not-ram:0", "claimed:0", NULL };
 	int err = outside_ram_errno(_metadata), i, kind;
 	unsigned long pg = self->pg;
 	unsigned int probes[PROBE_KINDS] = { }, k;
@@ -605,6 +633,7 @@ TEST_F(kexec, destinations_follow_firmware_map)
 				 kinds[kind], pages[k], type, owner[0] ? owner : "nothing");
 			c.name = name;
 			c.err = kind == HIDDEN ? 0 : err;
+			c.why = whys[kind];
 			expect_outcomes(_metadata, &c, 1, KX_DEST);
 		}
 	}
@@ -634,12 +663,12 @@ TEST_F(kexec, destination_outside_ram_checked_last)
 	};
 	struct kexec_segment many[KEXEC_SEGMENT_MAX + 1];
 	const struct kx_case cases[] = {
-		{ "unknown flag", EINVAL, 1, &beyond, 0x10 },
-		{ "foreign arch", EINVAL, 1, &beyond, KX_ARCH_FOREIGN },
-		{ "17 segments", EINVAL, KEXEC_SEGMENT_MAX + 1, many, 0 },
-		{ "overlap", EINVAL, 2, overlap, 0 },
-		{ "bufsz over memsz", EINVAL, 1, &oversized, 0 },
-		{ "over half of RAM", EINVAL, 1, &big, 0 },
+		{ "unknown flag", EINVAL, 1, &beyond, 0x10, "flags" },
+		{ "foreign arch", EINVAL, 1, &beyond, KX_ARCH_FOREIGN, "arch" },
+		{ "17 segments", EINVAL, KEXEC_SEGMENT_MAX + 1, many, 0, "count" },
+		{ "overlap", EINVAL, 2, overlap, 0, "overlap:1:0" },
+		{ "bufsz over memsz", EINVAL, 1, &oversized, 0, "bufsz:0" },
+		{ "over half of RAM", EINVAL, 1, &big, 0, "ram:0" },
 	};
 	int i;
 
@@ -661,10 +690,10 @@ TEST_F(kexec, destination_beyond_arch_limit_rejected)
 		kx_seg(self->buf, pg, KX_DEST, lim),
 	};
 	const struct kx_case cases[] = {
-		{ "at the limit", EADDRNOTAVAIL, 1, &segs[0] },
-		{ "ending at the limit", EADDRNOTAVAIL, 1, &segs[1] },
-		{ "at the top", EADDRNOTAVAIL, 1, &segs[2] },
-		{ "from RAM to the limit", EADDRNOTAVAIL, 1, &segs[3] },
+		{ "at the limit", EADDRNOTAVAIL, 1, &segs[0], .why = "limit:0" },
+		{ "ending at the limit", EADDRNOTAVAIL, 1, &segs[1], .why = "limit:0" },
+		{ "at the top", EADDRNOTAVAIL, 1, &segs[2], .why = "limit:0" },
+		{ "from RAM to the limit", EADDRNOTAVAIL, 1, &segs[3], .why = "limit:0" },
 	};
 
 	expect_failures(_metadata, cases, ARRAY_SIZE(cases), KX_DEST, 0, 0);
@@ -687,13 +716,15 @@ TEST_F(kexec, destination_wrapping_rejected)
 	 * loads), the last two are of almost 4 GiB, over half of RAM.
 	 */
 	const int last = outside_ram_errno(_metadata), huge = EINVAL;
+	const char *const last_why = "not-ram:0", *const huge_why = "ram:0";
 #else
 	const int last = EADDRNOTAVAIL, huge = EADDRNOTAVAIL;
+	const char *const last_why = "limit:0", *const huge_why = "limit:0";
 #endif
 	const struct kx_case cases[] = {
-		{ "last page + 1", last, 1, &segs[0] },
-		{ "ending at 0", huge, 1, &segs[1] },
-		{ "wrapping into RAM", huge, 1, &segs[2] },
+		{ "last page + 1", last, 1, &segs[0], .why = last_why },
+		{ "ending at 0", huge, 1, &segs[1], .why = huge_why },
+		{ "wrapping into RAM", huge, 1, &segs[2], .why = huge_why },
 	};
 
 	expect_outcomes(_metadata, cases, ARRAY_SIZE(cases), KX_DEST);
@@ -715,9 +746,10 @@ TEST_F(kexec, over_half_of_ram_rejected)
 	};
 
 	ASSERT_GT(ram, 0);
-	EXPECT_LOAD_FAILS(EINVAL, KX_DEST, 1, &single, 0);
-	EXPECT_LOAD_FAILS(EINVAL, KX_DEST, 1, &huge, 0);
-	EXPECT_LOAD_FAILS(EINVAL, KX_DEST, 2, pair, 0);
+	EXPECT_LOAD_FAILS(EINVAL, "ram:0", KX_DEST, 1, &single, 0);
+	EXPECT_LOAD_FAILS(EINVAL, "ram:0", KX_DEST, 1, &huge, 0);
+	/* The second segment takes the total past half. */
+	EXPECT_LOAD_FAILS(EINVAL, "ram:1", KX_DEST, 2, pair, 0);
 }
 
 /*
@@ -748,8 +780,8 @@ TEST_F(kexec, zero_length_segments)
 	EXPECT_LOADS(d, 2, at_start, 0);
 	EXPECT_LOADS(d, 2, at_end, 0);
 	EXPECT_LOADS(d, 2, twice, 0);
-	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, d, 1, &unaligned, 0);
-	EXPECT_LOAD_FAILS(EINVAL, d, 2, inside, 0);
+	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, "align:0", d, 1, &unaligned, 0);
+	EXPECT_LOAD_FAILS(EINVAL, "overlap:1:0", d, 2, inside, 0);
 }
 
 /* Faulting user memory. */
@@ -760,12 +792,12 @@ TEST_F(kexec, segments_pointer_faults)
 	int efault = kx_segments_fault_err(_metadata);
 
 	*straddle = self->seg;
-	EXPECT_LOAD_FAILS(efault, KX_DEST, 1, NULL, 0);
-	EXPECT_LOAD_FAILS(efault, KX_DEST, 1, (void *)self->hole, 0);
+	EXPECT_LOAD_FAILS(efault, "fault", KX_DEST, 1, NULL, 0);
+	EXPECT_LOAD_FAILS(efault, "fault", KX_DEST, 1, (void *)self->hole, 0);
 	/* The first entry is readable, the second one is in the hole. */
-	EXPECT_LOAD_FAILS(efault, KX_DEST, 2, straddle, 0);
+	EXPECT_LOAD_FAILS(efault, "fault", KX_DEST, 2, straddle, 0);
 	/* Not a user address. */
-	EXPECT_LOAD_FAILS(efault, KX_DEST, 1, KX_NOT_USER, 0);
+	EXPECT_LOAD_FAILS(efault, "fault", KX_DEST, 1, KX_NOT_USER, 0);
 	/* The readable entry alone is fine. */
 	EXPECT_LOADS(KX_DEST, 1, straddle, 0);
 }
@@ -783,11 +815,11 @@ TEST_F(kexec, buffer_faults)
 		kx_seg(self->hole - 8, 16, d + pg, pg),
 	};
 	const struct kx_case cases[] = {
-		{ "NULL", EFAULT, 1, &segs[0] },
-		{ "PROT_NONE", EFAULT, 1, &segs[1] },
-		{ "kernel address", EFAULT, 1, &segs[2] },
-		{ "second page PROT_NONE", EFAULT, 1, &segs[3] },
-		{ "second segment", EFAULT, 2, &segs[4] },
+		{ "NULL", EFAULT, 1, &segs[0], .why = "fault:0" },
+		{ "PROT_NONE", EFAULT, 1, &segs[1], .why = "fault:0" },
+		{ "kernel address", EFAULT, 1, &segs[2], .why = "fault:0" },
+		{ "second page PROT_NONE", EFAULT, 1, &segs[3], .why = "fault:0" },
+		{ "second segment", EFAULT, 2, &segs[4], .why = "fault:1" },
 	};
 
 	expect_failures(_metadata, cases, ARRAY_SIZE(cases), d, 0, 0);
@@ -830,13 +862,13 @@ TEST_F(kexec, validation_precedes_copy)
 	struct kexec_segment big = kx_seg(self->hole, pg, d, half * pg);
 	void *bad = self->hole;
 
-	EXPECT_LOAD_FAILS(EINVAL, d, 1, bad, 0x10);
-	EXPECT_LOAD_FAILS(EINVAL, d, 1, bad, KX_ARCH_FOREIGN);
-	EXPECT_LOAD_FAILS(EINVAL, d, KEXEC_SEGMENT_MAX + 1, bad, 0);
-	EXPECT_LOAD_FAILS(EINVAL, d, 2, overlap, 0);
-	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, d, 1, &misaligned, 0);
-	EXPECT_LOAD_FAILS(EINVAL, d, 1, &oversized, 0);
-	EXPECT_LOAD_FAILS(EINVAL, d, 1, &big, 0);
+	EXPECT_LOAD_FAILS(EINVAL, "flags", d, 1, bad, 0x10);
+	EXPECT_LOAD_FAILS(EINVAL, "arch", d, 1, bad, KX_ARCH_FOREIGN);
+	EXPECT_LOAD_FAILS(EINVAL, "count", d, KEXEC_SEGMENT_MAX + 1, bad, 0);
+	EXPECT_LOAD_FAILS(EINVAL, "overlap:1:0", d, 2, overlap, 0);
+	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, "align:0", d, 1, &misaligned, 0);
+	EXPECT_LOAD_FAILS(EINVAL, "bufsz:0", d, 1, &oversized, 0);
+	EXPECT_LOAD_FAILS(EINVAL, "ram:0", d, 1, &big, 0);
 }
 
 /* Large images. */
@@ -987,27 +1019,31 @@ static int call_as(const FIXTURE_VARIANT(cred) *variant,
 
 TEST_F(cred, load_refused)
 {
-	EXPECT_EQ(EPERM, call_as(variant, 1, &self->seg, 0));
+	EXPECT_REFUSED(EPERM, "permission", call_as(variant, 1, &self->seg, 0));
 	EXPECT_EQ(0, kx_loaded());
-	EXPECT_EQ(EPERM, call_as(variant, 1, &self->seg, KEXEC_ON_CRASH));
+	EXPECT_REFUSED(EPERM, "permission",
+		       call_as(variant, 1, &self->seg, KEXEC_ON_CRASH));
 	EXPECT_EQ(0, kx_crash_loaded());
 }
 
 TEST_F(cred, unload_refused)
 {
 	ASSERT_EQ(0, kx_load(KX_DEST, 1, &self->seg, 0));
-	EXPECT_EQ(EPERM, call_as(variant, 0, NULL, 0));
+	EXPECT_REFUSED(EPERM, "permission", call_as(variant, 0, NULL, 0));
 	EXPECT_EQ(1, kx_loaded());
-	EXPECT_EQ(EPERM, call_as(variant, 0, NULL, KEXEC_ON_CRASH));
+	EXPECT_REFUSED(EPERM, "permission",
+		       call_as(variant, 0, NULL, KEXEC_ON_CRASH));
 }
 
 /* The permission check comes before every argument check. */
 TEST_F(cred, checked_before_arguments)
 {
-	EXPECT_EQ(EPERM, call_as(variant, 1, &self->seg, 0x10));
-	EXPECT_EQ(EPERM, call_as(variant, 1, &self->seg, KX_ARCH_FOREIGN));
-	EXPECT_EQ(EPERM, call_as(variant, KEXEC_SEGMENT_MAX + 1, NULL, 0));
-	EXPECT_EQ(EPERM, call_as(variant, 1, NULL, 0));
+	EXPECT_REFUSED(EPERM, "permission", call_as(variant, 1, &self->seg, 0x10));
+	EXPECT_REFUSED(EPERM, "permission",
+		       call_as(variant, 1, &self->seg, KX_ARCH_FOREIGN));
+	EXPECT_REFUSED(EPERM, "permission",
+		       call_as(variant, KEXEC_SEGMENT_MAX + 1, NULL, 0));
+	EXPECT_REFUSED(EPERM, "permission", call_as(variant, 1, NULL, 0));
 	EXPECT_EQ(0, kx_loaded());
 }
 
@@ -1091,8 +1127,9 @@ TEST_F(crash, flags_and_arch_accepted)
 	};
 
 	expect_loads(_metadata, cases, ARRAY_SIZE(cases), self->r.start);
-	EXPECT_EQ(KX_DEFAULT_ARCH_ERR, kx_load_raw(self->r.start, 1, seg,
-						   KEXEC_ON_CRASH | KEXEC_ARCH_DEFAULT));
+	EXPECT_REFUSED(KX_DEFAULT_ARCH_ERR, KX_DEFAULT_ARCH_WHY,
+		       kx_load_raw(self->r.start, 1, seg,
+				   KEXEC_ON_CRASH | KEXEC_ARCH_DEFAULT));
 	EXPECT_EQ(!KX_DEFAULT_ARCH_ERR, kx_crash_loaded());
 	EXPECT_EQ(0, kx_unload(KEXEC_ON_CRASH));
 }
@@ -1122,7 +1159,7 @@ TEST_F(crash, entry_outside_region)
 		self->r.start - 1, self->r.end + 1, 0, KX_BEYOND_RAM,
 	};
 	struct kx_case c = {
-		"entry", EADDRNOTAVAIL, 1, &self->seg, KEXEC_ON_CRASH
+		"entry", EADDRNOTAVAIL, 1, &self->seg, KEXEC_ON_CRASH, "crash-entry"
 	};
 	size_t i;
 
@@ -1146,11 +1183,11 @@ TEST_F(crash, segment_outside_region)
 	};
 	const unsigned long f = KEXEC_ON_CRASH;
 	const struct kx_case cases[] = {
-		{ "page below", EADDRNOTAVAIL, 1, &segs[0], f },
-		{ "page above", EADDRNOTAVAIL, 1, &segs[1], f },
-		{ "page 0", EADDRNOTAVAIL, 1, &segs[2], f },
-		{ "beyond RAM", EADDRNOTAVAIL, 1, &segs[3], f },
-		{ "second of two", EADDRNOTAVAIL, 2, &segs[4], f },
+		{ "page below", EADDRNOTAVAIL, 1, &segs[0], f, "crash-region:0" },
+		{ "page above", EADDRNOTAVAIL, 1, &segs[1], f, "crash-region:0" },
+		{ "page 0", EADDRNOTAVAIL, 1, &segs[2], f, "crash-region:0" },
+		{ "beyond RAM", EADDRNOTAVAIL, 1, &segs[3], f, "crash-region:0" },
+		{ "second of two", EADDRNOTAVAIL, 2, &segs[4], f, "crash-region:1" },
 	};
 
 	expect_failures(_metadata, cases, ARRAY_SIZE(cases), s, 0, 0);
@@ -1163,9 +1200,9 @@ TEST_F(crash, segment_straddling_region)
 	struct kexec_segment start = kx_seg(self->buf, pg, s - pg, 2 * pg);
 	struct kexec_segment all = kx_seg(NULL, 0, s - pg, e - s + 2 * pg);
 
-	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, s, 1, &end, KEXEC_ON_CRASH);
-	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, s, 1, &start, KEXEC_ON_CRASH);
-	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, s, 1, &all, KEXEC_ON_CRASH);
+	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, "crash-region:0", s, 1, &end, KEXEC_ON_CRASH);
+	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, "crash-region:0", s, 1, &start, KEXEC_ON_CRASH);
+	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, "crash-region:0", s, 1, &all, KEXEC_ON_CRASH);
 }
 
 /* Both boundary pages of the region are usable. */
@@ -1191,10 +1228,10 @@ TEST_F(crash, segment_list_checked)
 	struct kexec_segment misaligned = kx_seg(self->buf, pg, s + 8, pg);
 	struct kexec_segment oversized = kx_seg(self->buf, 2 * pg, s, pg);
 
-	EXPECT_LOAD_FAILS(EINVAL, s, 2, overlap, KEXEC_ON_CRASH);
-	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, s, 1, &misaligned, KEXEC_ON_CRASH);
-	EXPECT_LOAD_FAILS(EINVAL, s, 1, &oversized, KEXEC_ON_CRASH);
-	EXPECT_LOAD_FAILS(EINVAL, s, KEXEC_SEGMENT_MAX + 1, overlap,
+	EXPECT_LOAD_FAILS(EINVAL, "overlap:1:0", s, 2, overlap, KEXEC_ON_CRASH);
+	EXPECT_LOAD_FAILS(EADDRNOTAVAIL, "align:0", s, 1, &misaligned, KEXEC_ON_CRASH);
+	EXPECT_LOAD_FAILS(EINVAL, "bufsz:0", s, 1, &oversized, KEXEC_ON_CRASH);
+	EXPECT_LOAD_FAILS(EINVAL, "count", s, KEXEC_SEGMENT_MAX + 1, overlap,
 			  KEXEC_ON_CRASH);
 }
 
@@ -1209,7 +1246,8 @@ TEST_F(crash, region_full_fails_enomem)
 	struct kexec_segment all = kx_seg(NULL, 0, self->r.start,
 					  kx_region_size(&self->r));
 
-	EXPECT_LOAD_FAILS(ENOMEM, self->r.start, 1, &all, KEXEC_ON_CRASH);
+	/* Not a refusal of the request: no reason line. */
+	EXPECT_LOAD_FAILS(ENOMEM, NULL, self->r.start, 1, &all, KEXEC_ON_CRASH);
 }
 
 TEST_F_TIMEOUT(crash, large_segment, 300)
@@ -1243,8 +1281,8 @@ TEST_F(crash, buffer_faults)
 	struct kexec_segment hole = kx_seg(self->hole, pg, s, pg);
 	struct kexec_segment half = kx_seg(self->hole - pg, 2 * pg, s, 2 * pg);
 
-	EXPECT_LOAD_FAILS(EFAULT, s, 1, &hole, KEXEC_ON_CRASH);
-	EXPECT_LOAD_FAILS(EFAULT, s, 1, &half, KEXEC_ON_CRASH);
+	EXPECT_LOAD_FAILS(EFAULT, "fault:0", s, 1, &hole, KEXEC_ON_CRASH);
+	EXPECT_LOAD_FAILS(EFAULT, "fault:0", s, 1, &half, KEXEC_ON_CRASH);
 }
 
 /*
@@ -1270,16 +1308,16 @@ TEST_F(crash, failed_load_and_armed_image)
 	};
 	const unsigned long f = KEXEC_ON_CRASH;
 	const struct kx_case cases[] = {
-		{ "segment outside", EADDRNOTAVAIL, 1, &segs[0], f },
-		{ "straddling the end", EADDRNOTAVAIL, 1, &segs[1], f },
-		{ "region full", ENOMEM, 1, &segs[2], f },
-		{ "overlap", EINVAL, 2, &segs[4], f },
+		{ "segment outside", EADDRNOTAVAIL, 1, &segs[0], f, "crash-region:0" },
+		{ "straddling the end", EADDRNOTAVAIL, 1, &segs[1], f, "crash-region:0" },
+		{ "region full", ENOMEM, 1, &segs[2], f, NULL },
+		{ "overlap", EINVAL, 2, &segs[4], f, "overlap:1:0" },
 	};
 	const struct kx_case fault = {
-		"buffer fault", EFAULT, 1, &segs[3], f
+		"buffer fault", EFAULT, 1, &segs[3], f, "fault:0"
 	};
 	const struct kx_case entry = {
-		"entry outside", EADDRNOTAVAIL, 1, &self->seg, f
+		"entry outside", EADDRNOTAVAIL, 1, &self->seg, f, "crash-entry"
 	};
 	long kept = testing_ours(_metadata);
 	size_t i;
@@ -1301,10 +1339,11 @@ TEST_F(crash, early_failure_keeps_armed_image)
 	const struct kexec_segment *seg = &self->seg;
 	const unsigned long f = KEXEC_ON_CRASH;
 	const struct kx_case cases[] = {
-		{ "unknown flag", EINVAL, 1, seg, f | 0x10 },
-		{ "foreign arch", EINVAL, 1, seg, f | KX_ARCH_FOREIGN },
-		{ "17 segments", EINVAL, KEXEC_SEGMENT_MAX + 1, seg, f },
-		{ "segments fault", kx_segments_fault_err(_metadata), 1, NULL, f },
+		{ "unknown flag", EINVAL, 1, seg, f | 0x10, "flags" },
+		{ "foreign arch", EINVAL, 1, seg, f | KX_ARCH_FOREIGN, "arch" },
+		{ "17 segments", EINVAL, KEXEC_SEGMENT_MAX + 1, seg, f, "count" },
+		{ "segments fault", kx_segments_fault_err(_metadata), 1, NULL, f,
+		  "fault" },
 	};
 
 	arm(_metadata, self);

@@ -2,7 +2,8 @@
 /*
  * Helpers shared by the kexec_load(2) selftests: the raw system call, the
  * sysfs and sysctl files around it, the crash kernel region, memory with a
- * hole in it, and child processes that run with fewer privileges.
+ * hole in it, child processes that run with fewer privileges, and the line
+ * our kernel logs to say why it refused a call.
  *
  * Programs built on kselftest_harness.h include it first and get the EXPECT_
  * helpers at the end too, which use its EXPECT_EQ() and the _metadata of the
@@ -69,6 +70,7 @@
 #define KX_NOT_USER		((void *)0xfffff000UL)
 /* What the entry does with KEXEC_ARCH_DEFAULT: the compat one refuses it. */
 #define KX_DEFAULT_ARCH_ERR	EINVAL
+#define KX_DEFAULT_ARCH_WHY	"arch"
 /* A segment size far beyond the guest's RAM. */
 #define KX_HUGE_SIZE		(3UL << 30)
 #else
@@ -77,6 +79,7 @@
 /* A kernel address. */
 #define KX_NOT_USER		((void *)(-1UL << 40))
 #define KX_DEFAULT_ARCH_ERR	0
+#define KX_DEFAULT_ARCH_WHY	NULL
 #define KX_HUGE_SIZE		(1UL << 40)
 #endif
 
@@ -529,6 +532,291 @@ static inline int kx_call_as(void *arg)
 	return kx_load(c->entry, c->nr_segments, c->segments, c->flags);
 }
 
+/*
+ * Why a call was refused. Ours logs one kernel notice for every refused
+ * kexec_load(2), "kexec: refused (RULE): DETAIL", where DETAIL starts with
+ * "segment I [S-E) " for the rules about one segment, and an overlap names
+ * the earlier segment J it overlaps the same way. The cases name the reason
+ * they expect as "RULE", "RULE:I" or "RULE:I:J". Upstream 6.12 logs none.
+ */
+#define KX_WHY_TEXT	"kexec: refused ("
+#define KX_WHY_PRIO	5	/* LOG_KERN | LOG_NOTICE */
+#define KX_WHY_BURST	"/proc/sys/kernel/printk_ratelimit_burst"
+
+/* A reason line, parsed. */
+struct kx_why {
+	int prio;
+	char rule[24];
+	long seg;			/* the segment it names, -1 for none */
+	long other;			/* the one that overlaps, -1 for none */
+	unsigned long long start, end;	/* [start-end) of @seg */
+	unsigned long long other_start, other_end;
+	char text[200];			/* the whole line, for the log */
+};
+
+/* What the guest names in KX_IMPL (kx.impl=). */
+enum kx_impl { KX_IMPL_UNSET, KX_IMPL_OURS, KX_IMPL_UPSTREAM };
+
+static inline enum kx_impl kx_impl(void)
+{
+	const char *impl = getenv("KX_IMPL");
+
+	if (impl && !strcmp(impl, "kx"))
+		return KX_IMPL_OURS;
+	if (impl && !strcmp(impl, "upstream"))
+		return KX_IMPL_UPSTREAM;
+	return KX_IMPL_UNSET;
+}
+
+/* The end of @seg's destination as the kernel computes it, in 64 bits. */
+static inline unsigned long long kx_seg_end(const struct kexec_segment *seg)
+{
+	return (unsigned long)seg->mem + (unsigned long long)seg->memsz;
+}
+
+/* Parse "segment I [S-E)" at @s: its length, or 0 if @s names none. */
+static inline int kx_why_segment(const char *s, long *i,
+				 unsigned long long *start,
+				 unsigned long long *end)
+{
+	unsigned long long a, b;
+	long n;
+	int pos = 0;
+
+	if (sscanf(s, "segment %ld [%llx-%llx)%n", &n, &a, &b, &pos) < 3 ||
+	    !pos)
+		return 0;
+	*i = n;
+	*start = a;
+	*end = b;
+	return pos;
+}
+
+/*
+ * Parse one /dev/kmsg record, "PRIO,SEQ,USEC,FLAGS;TEXT\n" and perhaps
+ * continuation lines: true if TEXT is a reason line. A reason line whose
+ * rule cannot be read comes back with an empty rule.
+ */
+static inline bool kx_why_parse(const char *rec, struct kx_why *w)
+{
+	const char *text = strchr(rec, ';');
+	int pos = 0, n;
+
+	memset(w, 0, sizeof(*w));
+	w->seg = -1;
+	w->other = -1;
+	if (!text || sscanf(rec, "%d,", &w->prio) != 1)
+		return false;
+	text++;
+	if (strncmp(text, KX_WHY_TEXT, strlen(KX_WHY_TEXT)))
+		return false;
+	snprintf(w->text, sizeof(w->text), "%.*s",
+		 (int)strcspn(text, "\n"), text);
+	text += strlen(KX_WHY_TEXT);
+	if (sscanf(text, "%23[^)]): %n", w->rule, &pos) < 1 || !pos) {
+		w->rule[0] = '\0';
+		return true;
+	}
+	text += pos;
+	n = kx_why_segment(text, &w->seg, &w->start, &w->end);
+	if (n && !strncmp(text + n, " overlaps ", 10))
+		kx_why_segment(text + n + 10, &w->other, &w->other_start,
+			       &w->other_end);
+	return true;
+}
+
+/* @w's reason as the cases write it: "RULE", "RULE:I" or "RULE:I:J". */
+static inline void kx_why_key(const struct kx_why *w, char *key, size_t len)
+{
+	if (w->seg >= 0 && w->other >= 0)
+		snprintf(key, len, "%s:%ld:%ld", w->rule, w->seg, w->other);
+	else if (w->seg >= 0)
+		snprintf(key, len, "%s:%ld", w->rule, w->seg);
+	else
+		snprintf(key, len, "%s", w->rule);
+}
+
+/* Before a call: /dev/kmsg, read from its end, or -errno. */
+static inline int kx_why_watch(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+/*
+ * After the call: read what the kernel logged since kx_why_watch() gave
+ * @fd, and close it. The number of reason lines, the first in @w; -errno.
+ */
+static inline int kx_why_collect(int fd, struct kx_why *w)
+{
+	char rec[8192];
+	struct kx_why cur;
+	ssize_t len;
+	int n = 0, err = 0;
+
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		/* EPIPE: records overwritten unread; the next read goes on. */
+		if (len < 0 && (errno == EPIPE || errno == EINTR))
+			continue;
+		if (len <= 0) {
+			err = len < 0 && errno != EAGAIN ? errno : 0;
+			break;
+		}
+		rec[len] = '\0';
+		if (kx_why_parse(rec, &cur) && !n++)
+			*w = cur;
+	}
+	close(fd);
+	return err ? -err : n;
+}
+
+/* The range a reason line gives segment @i is that of @segs[@i]. */
+static inline bool kx_why_range(const struct kexec_segment *segs, long i,
+				unsigned long long start,
+				unsigned long long end, char *msg, size_t len)
+{
+	unsigned long long mem = (unsigned long)segs[i].mem;
+
+	if (start == mem && end == kx_seg_end(&segs[i]))
+		return true;
+	snprintf(msg, len, "segment %ld is [%#llx-%#llx), the line says [%#llx-%#llx)",
+		 i, mem, kx_seg_end(&segs[i]), start, end);
+	return false;
+}
+
+/*
+ * Whether one call's log, @n reason lines and the first in @w, is what its
+ * case wants: the reason @want (NULL for no line at all), with the ranges
+ * of the segments in @segs if not NULL. If not, @msg says why not.
+ *
+ * A deliberate difference: upstream 6.12 says nothing about why it refuses,
+ * so there the check is that no reason line appears. When the kernel is
+ * not named (KX_IMPL unset), the right line or none passes.
+ */
+static inline bool kx_why_matches(int n, const struct kx_why *w,
+				  const char *want,
+				  const struct kexec_segment *segs,
+				  enum kx_impl impl, char *msg, size_t len)
+{
+	char key[64];
+
+	if (n < 0) {
+		snprintf(msg, len, "cannot read /dev/kmsg: %s", strerror(-n));
+		return false;
+	}
+	if (!n) {
+		if (!want || impl != KX_IMPL_OURS)
+			return true;
+		snprintf(msg, len, "no reason line, want \"%s\" (rate limited?)", want);
+		return false;
+	}
+	if (impl == KX_IMPL_UPSTREAM || n > 1 || !want) {
+		snprintf(msg, len, "%d reason line(s), want %s: %s", n,
+			 impl == KX_IMPL_UPSTREAM || !want ? "none" : "one",
+			 w->text);
+		return false;
+	}
+	kx_why_key(w, key, sizeof(key));
+	if (strcmp(key, want) || w->prio != KX_WHY_PRIO) {
+		snprintf(msg, len, "reason \"%s\" at priority %d, want \"%s\" at %d: %s",
+			 key, w->prio, want, KX_WHY_PRIO, w->text);
+		return false;
+	}
+	if (!segs || w->seg < 0)
+		return true;
+	return kx_why_range(segs, w->seg, w->start, w->end, msg, len) &&
+	       (w->other < 0 ||
+		kx_why_range(segs, w->other, w->other_start, w->other_end,
+			     msg, len));
+}
+
+/*
+ * The parser on sample records, no log read (it runs on any host): NULL,
+ * or the text of the first sample it gets wrong.
+ */
+static inline const char *kx_why_self_check(void)
+{
+	static const struct {
+		int prio;
+		const char *text;	/* after pr_fmt's "kexec: " */
+		const char *key;	/* NULL: not a reason line */
+	} s[] = {
+		{ 5, "refused (flags): unknown flags 0x10", "flags" },
+		{ 5, "refused (fault): the segment list at 0 is not readable",
+		  "fault" },
+		{ 5, "refused (align): segment 1 [0x1004000-0x1005008) is not page aligned",
+		  "align:1" },
+		{ 5, "refused (overlap): segment 2 [0x1000-0x2000) overlaps segment 0 [0-0x2000)",
+		  "overlap:2:0" },
+		{ 5, "refused (claimed): segment 0 [0x70000000-0x70001000) is claimed by ACPI\n"
+		  " SUBSYSTEM=memory", "claimed:0" },
+		{ 13, "refused (flags): written from user space", "flags" },
+		{ 6, "Starting new kernel", NULL },
+	};
+	static char rec[256];
+	struct kx_why w;
+	char key[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(s); i++) {
+		snprintf(rec, sizeof(rec), "%d,%zu,4120335,-;kexec: %s\n",
+			 s[i].prio, 812 + i, s[i].text);
+		if (kx_why_parse(rec, &w) != !!s[i].key)
+			return rec;
+		kx_why_key(&w, key, sizeof(key));
+		if (s[i].key && (strcmp(key, s[i].key) || w.prio != s[i].prio))
+			return rec;
+	}
+	/* The overlap's ranges, 0 printed as "0". */
+	snprintf(rec, sizeof(rec), "5,1,0,-;kexec: %s\n", s[3].text);
+	kx_why_parse(rec, &w);
+	if (w.start != 0x1000 || w.end != 0x2000 || w.other_start ||
+	    w.other_end != 0x2000)
+		return rec;
+	return NULL;
+}
+
+#ifdef KX_EVERY_REFUSAL
+/*
+ * The reason lines obey the printk rate limit, 10 in 5 s by default: a
+ * program that makes more refusals than that in a row defines
+ * KX_EVERY_REFUSAL before it includes this file, which lifts the burst for
+ * its run and puts it back when the program exits.
+ */
+static long kx_old_burst = -1;
+static pid_t kx_burst_owner;
+
+__attribute__((constructor)) static void kx_burst_lift(void)
+{
+	long old = 0;
+
+	if (kx_read_long(KX_WHY_BURST, &old) ||
+	    kx_write_long(KX_WHY_BURST, 100000))
+		return;
+	kx_old_burst = old;
+	kx_burst_owner = getpid();
+}
+
+/* Forked children _exit(), and must not put it back early if they exit(). */
+__attribute__((destructor)) static void kx_burst_restore(void)
+{
+	if (kx_old_burst >= 0 && getpid() == kx_burst_owner)
+		kx_write_long(KX_WHY_BURST, kx_old_burst);
+}
+#endif /* KX_EVERY_REFUSAL */
+
 #ifdef __KSELFTEST_HARNESS_H
 /* Which implementation runs: the guest sets KX_IMPL from kx.impl=. */
 static inline bool testing_ours(struct __test_metadata *_metadata)
@@ -580,8 +868,8 @@ static inline bool kx_foreign_arch_taken(struct __test_metadata *_metadata,
 
 /*
  * One kexec_load(2) call of a test: what it is (@name, for the log), its
- * arguments but the entry point, and the errno it must fail with (0: it
- * must succeed).
+ * arguments but the entry point, the errno it must fail with (0: it must
+ * succeed), and the reason ours must log for refusing it (kx_why_matches()).
  */
 struct kx_case {
 	const char *name;
@@ -589,23 +877,57 @@ struct kx_case {
 	unsigned long nr;
 	const struct kexec_segment *segs;
 	unsigned long flags;
+	const char *why;
 };
 
 /*
- * The call fails with @c->err, after which kexec_loaded reads @normal and
- * kexec_crash_loaded reads @crash. @line is the caller's, for the log.
+ * The reason logged since kx_why_watch() gave @log is @want (NULL: none),
+ * naming the segments of @segs if not NULL; on upstream, none is logged.
+ */
+static inline void kx_expect_why(struct __test_metadata *_metadata, int line,
+				 const char *name, int log, const char *want,
+				 const struct kexec_segment *segs)
+{
+	enum kx_impl impl = kx_impl();
+	char msg[400] = "";
+	struct kx_why w;
+	int n = kx_why_collect(log, &w);
+
+	if (impl == KX_IMPL_UNSET && !n && want)
+		TH_LOG("line %d: %s: no reason line; KX_IMPL unset, so let pass",
+		       line, name);
+	EXPECT_TRUE(kx_why_matches(n, &w, want, segs, impl, msg, sizeof(msg)))
+		TH_LOG("line %d: %s: %s", line, name, msg);
+}
+
+/* @call returns the errno @err, and the kernel logs the reason @why. */
+#define EXPECT_REFUSED(err, why, call) do { \
+	int __kx_log = kx_why_watch(); \
+	\
+	EXPECT_EQ(err, call) TH_LOG("%s", #call); \
+	kx_expect_why(_metadata, __LINE__, #call, __kx_log, why, NULL); \
+} while (0)
+
+/*
+ * The call fails with @c->err and logs @c->why, after which kexec_loaded
+ * reads @normal and kexec_crash_loaded reads @crash. @line is the
+ * caller's, for the log.
  */
 static inline void kx_expect_rejected(struct __test_metadata *_metadata,
 				      int line, const struct kx_case *c,
 				      unsigned long entry, long normal,
 				      long crash)
 {
+	int log;
+
 	if (kx_foreign_arch_taken(_metadata, c->flags)) {
 		TH_LOG("line %d: %s: not made on upstream's compat entry", line, c->name);
 		return;
 	}
+	log = kx_why_watch();
 	EXPECT_EQ(c->err, kx_load(entry, c->nr, c->segs, c->flags))
 		TH_LOG("line %d: %s", line, c->name);
+	kx_expect_why(_metadata, line, c->name, log, c->why, c->segs);
 	EXPECT_EQ(normal, kx_loaded())
 		TH_LOG("line %d: %s: kexec_loaded", line, c->name);
 	EXPECT_EQ(crash, kx_crash_loaded())
@@ -632,15 +954,18 @@ static inline void kx_expect_loads(struct __test_metadata *_metadata,
 		TH_LOG("line %d: %s: still loaded", line, c->name);
 }
 
-/* kexec_load() fails with @err and neither image is loaded afterwards. */
-#define EXPECT_LOAD_FAILS(err, entry, nr, segs, flags) \
+/*
+ * kexec_load() fails with @err, the kernel logs the reason @why, and neither
+ * image is loaded afterwards.
+ */
+#define EXPECT_LOAD_FAILS(err, why, entry, nr, segs, flags) \
 	kx_expect_rejected(_metadata, __LINE__, &(const struct kx_case) \
-			   { #segs, err, nr, segs, flags }, entry, 0, 0)
+			   { #segs, err, nr, segs, flags, why }, entry, 0, 0)
 
 /* kexec_load() loads, and the image unloads again. */
 #define EXPECT_LOADS(entry, nr, segs, flags) \
 	kx_expect_loads(_metadata, __LINE__, &(const struct kx_case) \
-			{ #segs, 0, nr, segs, flags }, entry)
+			{ #segs, 0, nr, segs, flags, NULL }, entry)
 
 /* Free memory is back within KX_FREE_SLACK_KIB of @before_kib (@who names the run). */
 static inline void kx_expect_memory_back(struct __test_metadata *_metadata,
