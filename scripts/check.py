@@ -96,6 +96,8 @@ GUEST_KEYS = {
     "phase": "which part of a two-kernel script runs: capture, booted, crashed, rebooted",
     "tag": "failed-load, faults, replace-unload: the image that was meant to boot",
     "syscall": "file: load through kexec_file_load (kexec -s), else kexec_load",
+    "initrd_mib": "bench-jump: the size of the initrd the guest makes for the next kernel",
+    "pad": "bench-jump: the size of the padding file that initrd carries, checked there",
     "crash": "kdump: how the kernel crashes (sysrq, oops-kthread, panic-all-cpus, "
              "write-region)",
     "cpus": "kdump: CPUs the crashed kernel had online, one register note each",
@@ -632,10 +634,12 @@ def runs_dir(impl, flavour):
 
 def boot_scenario(name, impl, kernel, initrd, append="", timeout=120, disk_mib=0,
                   memory=2048, echo=True, prealloc=False, flavour="plain", options=(),
-                  react=None):
+                  react=None, retain_initrd=True):
     """Boot KERNEL once with kx.scenario=NAME; the console lands in build/IMPL/runs/NAME
     (runs-FLAVOUR/NAME for another flavour than plain). OPTIONS are more QEMU options;
-    REACT(line, monitor socket), where given, sees every console line as it arrives."""
+    REACT(line, monitor socket), where given, sees every console line as it arrives.
+    Without RETAIN_INITRD the guest frees its initrd once unpacked, as booted machines
+    do, and cannot hand it on."""
     directory = runs_dir(impl, flavour) / name
     directory.mkdir(parents=True, exist_ok=True)
     disk = None
@@ -649,7 +653,8 @@ def boot_scenario(name, impl, kernel, initrd, append="", timeout=120, disk_mib=0
     show = (lambda line: print(f"   {line}", flush=True)) if echo else None
     monitor = directory / "monitor.sock"
     command = qemu.qemu_command(kernel, initrd, append, disk, memory, prealloc=prealloc,
-                                extra=options, monitor=monitor if react else None)
+                                extra=options, monitor=monitor if react else None,
+                                retain_initrd=retain_initrd)
     boot = qemu.Boot(command, directory / "console.log", echo=show,
                      react=(lambda line: react(line, monitor)) if react else None)
     boot = boot.run(timeout)

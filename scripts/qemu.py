@@ -19,18 +19,24 @@ import sys
 import threading
 import time
 
-BASE_APPEND = "console=ttyS0 quiet panic=-1 retain_initrd"
+BASE_APPEND = "console=ttyS0 quiet panic=-1"
+# The guest reads the initrd it was booted with (/sys/firmware/initrd) to hand it on. It
+# then stays where the boot loader put it, at the top of the RAM below 2 GiB, which is
+# where kexec-tools puts the next one: benchmarks of loading in place do without it.
+RETAIN_INITRD = "retain_initrd"
 ESCAPES = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 
 def qemu_command(kernel, initrd, append, disk=None, memory=2048, cpus=2, prealloc=False,
-                 extra=(), monitor=None):
+                 extra=(), monitor=None, retain_initrd=True):
     """The QEMU command line for one boot; guests power off (or panic) to exit.
 
     PREALLOC backs all guest memory on the host before the boot, so that no guest
     write pays for a host page fault (benchmarks want that; tests do not need it).
     EXTRA are more options (firmware, devices); MONITOR a path where QEMU listens with
-    its human monitor (device hotplug), which is off otherwise."""
+    its human monitor (device hotplug), which is off otherwise. RETAIN_INITRD keeps the
+    initrd readable in the guest."""
+    base = f"{BASE_APPEND} {RETAIN_INITRD}" if retain_initrd else BASE_APPEND
     cmd = [
         "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
         "-smp", str(cpus), "-m", str(memory), *(["-mem-prealloc"] if prealloc else []),
@@ -38,7 +44,7 @@ def qemu_command(kernel, initrd, append, disk=None, memory=2048, cpus=2, preallo
         "-monitor", f"unix:{monitor},server=on,wait=off" if monitor else "none",
         "-serial", "stdio",
         "-kernel", kernel, "-initrd", initrd,
-        "-append", f"{BASE_APPEND} {append}".strip(), *extra,
+        "-append", f"{base} {append}".strip(), *extra,
     ]
     if disk:
         cmd += ["-drive", f"file={disk},format=raw,if=virtio"]

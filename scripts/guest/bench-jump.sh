@@ -5,6 +5,8 @@
 # line, "kexec: jump: P pages, I in place, C to copy" (pr_info), is on it. The host times,
 # on its own clock, "bench exec" and the old kernel's last line to the new kernel's first.
 # The new kernel runs this script again from that initrd, checks its pad and powers off.
+# Nothing here reads /sys/firmware/initrd: the host boots this scenario without
+# retain_initrd, so that the initrd it booted with is freed, as on a booted machine.
 
 # make_initrd MIB FILE: an initrd of exactly MIB MiB (at least 4) from which the next
 # kernel runs this scenario: /init, the guest scripts and busybox (statically linked:
@@ -32,8 +34,8 @@ make_initrd() {
 	# Room for the second archive's two headers, with some to spare for the zeros.
 	PAD=$((want - have - 1024))
 	[ "$PAD" -gt 0 ] || return 1
-	# Random, as scripts/initramfs.sh pads, but one MiB of it repeated: /dev/urandom
-	# gives a few MiB a second under TCG.
+	# Random, as scripts/initramfs.sh pads, but one MiB of it repeated: copies, not
+	# 256 MiB of /dev/urandom's ChaCha20 emulated by TCG.
 	head -c 1048576 /dev/urandom >"$dir/block" || return 1
 	i=$((PAD >> 20))
 	while [ "$i" -gt 0 ]; do
