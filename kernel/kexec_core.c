@@ -669,12 +669,14 @@ static void kimage_batch_release(struct kimage_batch *batch)
  * copied, each destination range is asked of the page allocator as it is:
  * alloc_contig_range() hands over the free pages of a range, and moves
  * movable ones (page cache, user memory) out of the way. A page taken so
- * receives its own bytes, and the jump leaves it where it is. A range that
- * cannot be had whole (this kernel's image, its page tables, pinned or
- * other unmovable pages) is halved until the pieces are
- * KIMAGE_CLAIM_MIN_PAGES; pages of the pieces still refused take the
- * usual path through a source page. Each call drains the per-CPU lists, so
- * a busy page costs a few calls at each halving, not one a page.
+ * receives its own bytes, and the jump leaves it where it is. It refuses
+ * a range if any pageblock the range touches holds a page that cannot
+ * move (this kernel's image and early allocations, page tables, slab,
+ * pinned pages), so a range refused whole is halved on pageblock
+ * boundaries down to single pageblocks; pages of the pageblocks still
+ * refused take the usual path through a source page. Each call drains the
+ * per-CPU lists, so a busy pageblock costs a few calls at each halving,
+ * not one a page.
  */
 
 /* Destination pages the image owns: [start, end) as pfns, used below next. */
@@ -685,7 +687,6 @@ struct kimage_claim {
 };
 
 #ifdef CONFIG_CONTIG_ALLOC
-#define KIMAGE_CLAIM_MIN_PAGES	64UL
 #define KIMAGE_CLAIM_GFP	(GFP_KERNEL | __GFP_NOWARN)
 
 static int kimage_add_claim(struct kimage *image, unsigned long start,
@@ -723,7 +724,8 @@ static void kimage_free_pfns(unsigned long start, unsigned long end)
 static int kimage_claim_pfns(struct kimage *image, unsigned long start,
 			     unsigned long end)
 {
-	unsigned long mid;
+	unsigned long mid = ALIGN_DOWN(start + (end - start) / 2,
+				       pageblock_nr_pages);
 	int err;
 
 	err = alloc_contig_range(start, end, MIGRATE_MOVABLE, KIMAGE_CLAIM_GFP);
@@ -739,10 +741,12 @@ static int kimage_claim_pfns(struct kimage *image, unsigned long start,
 	}
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	if (err != -EBUSY || end - start <= KIMAGE_CLAIM_MIN_PAGES)
+	/* Halves meet on a pageblock boundary, or the range is one pageblock. */
+	if (mid <= start)
+		mid = ALIGN(start + 1, pageblock_nr_pages);
+	if (err != -EBUSY || mid >= end)
 		return 0;
 
-	mid = start + (end - start) / 2;
 	err = kimage_claim_pfns(image, start, mid);
 	return err ? err : kimage_claim_pfns(image, mid, end);
 }

@@ -363,13 +363,15 @@ static void load_builds_entry_list(struct kunit *test)
  * Free a block, then load over exactly it: the load takes the free
  * destination as it is, where alloc_contig_range() exists; either way the
  * allocator may hand those pages back, and the load must use them only at
- * their own destination.
+ * their own destination. The block is a whole movable pageblock, since
+ * alloc_contig_range() refuses a range whose pageblocks hold other pages
+ * that cannot move.
  */
 static void pages_at_a_destination_stay_there(struct kunit *test)
 {
-	unsigned int order = 6;
+	unsigned int order = pageblock_order;
 	unsigned long pages = 1UL << order;
-	struct page *block = alloc_pages(GFP_KERNEL, order);
+	struct page *block = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, order);
 	struct list_check c = {};
 	struct kimage *image;
 	u8 *buf;
