@@ -270,8 +270,10 @@ static int kexec_check_arch(unsigned long flags, bool named_only)
 
 	if (arch == KEXEC_ARCH || (!named_only && arch == KEXEC_ARCH_DEFAULT))
 		return 0;
-	kexec_log_refusal("arch", "architecture %#lx, this kernel takes %#x%s",
-			  arch, KEXEC_ARCH, named_only ? " named" : "");
+	kexec_log_refusal("arch", named_only ?
+			  "architecture %#lx, a 32-bit caller must name %#x" :
+			  "architecture %#lx, this kernel takes %#x",
+			  arch, KEXEC_ARCH);
 	return -EINVAL;
 }
 
