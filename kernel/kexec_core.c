@@ -631,35 +631,59 @@ static struct page *kimage_alloc_list_page(void)
 	return page;
 }
 
-/* The block of the segment ending at @end, and its pages not handed out yet. */
+/*
+ * The block of the segment ending at @end, and its pages not handed out yet:
+ * next[0] walks the even pages of the block, next[1] the odd ones.
+ */
 struct kimage_batch {
 	struct page *block;
 	unsigned int nr;
-	unsigned int next;
+	unsigned int next[2];
 	unsigned long end;
 };
 
-/* A page of the batch, for @dest: a new block is sized to what is left. */
+static bool kimage_batch_empty(const struct kimage_batch *batch)
+{
+	return batch->next[0] >= batch->nr && batch->next[1] >= batch->nr;
+}
+
+/*
+ * A page of the batch, for @dest: a new block is sized to what is left.
+ * A block is aligned to its size, so handing out pages in order would give
+ * each source the same offset in the block as its destination has in the
+ * segment; the page of the other parity is taken where there is one. Then
+ * a source and its destination differ in the lowest bit of their frame
+ * number, and the jump's copy does not read and write, access after
+ * access, two pages that a direct-mapped TLB (QEMU's emulated one) or a
+ * cache set of the same index holds in the same slot.
+ */
 static struct page *kimage_batch_take(struct kimage_batch *batch,
 				      unsigned long dest)
 {
-	if (batch->next == batch->nr) {
-		batch->next = 0;
+	unsigned int parity = !((dest >> PAGE_SHIFT) & 1);
+
+	if (kimage_batch_empty(batch)) {
 		batch->nr = 0;
 		batch->block = kimage_alloc_block((batch->end - dest) >> PAGE_SHIFT,
 						  &batch->nr);
 		if (!batch->block)
 			return NULL;
+		batch->next[0] = 0;
+		batch->next[1] = 1;
 	}
-	return nth_page(batch->block, batch->next++);
+	if (batch->next[parity] >= batch->nr)
+		parity ^= 1;
+	batch->next[parity] += 2;
+	return nth_page(batch->block, batch->next[parity] - 2);
 }
 
 static void kimage_batch_release(struct kimage_batch *batch)
 {
-	if (batch->next < batch->nr)
-		kimage_free_pages(nth_page(batch->block, batch->next),
-				  batch->nr - batch->next);
-	batch->next = 0;
+	unsigned int parity, i;
+
+	for (parity = 0; parity < 2; parity++)
+		for (i = batch->next[parity]; i < batch->nr; i += 2)
+			kimage_free_image_page(nth_page(batch->block, i));
 	batch->nr = 0;
 }
 
