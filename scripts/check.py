@@ -465,7 +465,7 @@ SCENARIOS = {
     "replace-unload": Scenario("", 120, verify_booted),
     # The kexec trace events of a load, read back in the guest, and of the jump, on the
     # console (tp_printk); upstream 6.12 has none.
-    "trace": Scenario("trace_event=kexec:kexec_jump tp_printk loglevel=7", 120, verify_trace),
+    "trace": Scenario("trace_event=kexec:kexec_jump tp_printk", 120, verify_trace),
     # RAM that this kernel does not use (mem=) is a destination: kexec-tools reads the
     # firmware's memory map, and puts the initrd near 2 GiB. RAM that the command line
     # claims (memmap=) is not, on ours: upstream loads over it.
