@@ -808,6 +808,11 @@ static unsigned long kimage_claimable_end(unsigned long pfn, unsigned long end)
 	return pfn;
 }
 
+/*
+ * A segment smaller than a pageblock is not asked for: each call drains the
+ * per-CPU page and LRU lists and waits for an expedited RCU grace period,
+ * which costs more than copying a few pages at the jump.
+ */
 static int kimage_claim_segment(struct kimage *image,
 				const struct kexec_segment *seg)
 {
@@ -815,6 +820,9 @@ static int kimage_claim_segment(struct kimage *image,
 	unsigned long end = pfn + (seg->memsz >> PAGE_SHIFT);
 	unsigned long stop;
 	int err;
+
+	if (end - pfn < pageblock_nr_pages)
+		return 0;
 
 	while (pfn < end) {
 		stop = kimage_claimable_end(pfn, end);
