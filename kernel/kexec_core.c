@@ -12,7 +12,6 @@
 
 #define pr_fmt(fmt) "kexec: " fmt
 
-#include <linux/bsearch.h>
 #include <linux/capability.h>
 #include <linux/cpu.h>
 #include <linux/gfp.h>
@@ -291,6 +290,7 @@ static int kexec_check_segments_in_ram(const struct kexec_segment *segs,
 	phys_addr_t start, end;
 	const char *claimed;
 	unsigned long i;
+	int err;
 
 	for (i = 0; i < nr; i++) {
 		if (!segs[i].memsz)
@@ -303,11 +303,11 @@ static int kexec_check_segments_in_ram(const struct kexec_segment *segs,
 					    "is not RAM", i, KEXEC_NO_SEGMENT);
 		claimed = kexec_range_claimed(start, end);
 		if (claimed) {
-			kexec_refuse(why, 0, "claimed", "is claimed by", i,
-				     KEXEC_NO_SEGMENT);
+			err = kexec_refuse(why, -EADDRNOTAVAIL, "claimed",
+					   "is claimed by", i, KEXEC_NO_SEGMENT);
 			if (why)
 				why->by = claimed;
-			return -EADDRNOTAVAIL;
+			return err;
 		}
 	}
 	return 0;
@@ -899,14 +899,24 @@ static int kimage_claim_destinations(struct kimage *image)
 }
 #endif
 
-static int kimage_cmp_pfn_claim(const void *key, const void *elt)
+/* The claim that holds @pfn, by halving the sorted runs: no call a page. */
+static struct kimage_claim *kimage_find_claim(struct kimage *image,
+					      unsigned long pfn)
 {
-	unsigned long pfn = *(const unsigned long *)key;
-	const struct kimage_claim *claim = elt;
+	unsigned int lo = 0, hi = image->nr_claims;
 
-	if (pfn < claim->start)
-		return -1;
-	return pfn >= claim->end;
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		struct kimage_claim *claim = &image->claims[mid];
+
+		if (pfn < claim->start)
+			hi = mid;
+		else if (pfn >= claim->end)
+			lo = mid + 1;
+		else
+			return claim;
+	}
+	return NULL;
 }
 
 /*
@@ -917,12 +927,8 @@ static struct page *kimage_take_claimed(struct kimage *image,
 					unsigned long dest)
 {
 	unsigned long pfn = PHYS_PFN(boot_phys_to_phys(dest));
-	struct kimage_claim *claim;
+	struct kimage_claim *claim = kimage_find_claim(image, pfn);
 
-	if (!image->nr_claims)
-		return NULL;
-	claim = bsearch(&pfn, image->claims, image->nr_claims,
-			sizeof(*claim), kimage_cmp_pfn_claim);
 	if (!claim || WARN_ON_ONCE(pfn != claim->next))
 		return NULL;
 	claim->next++;
