@@ -47,7 +47,6 @@ struct kimage_arch {
 	unsigned int idmap_bits;
 	phys_addr_t el2_vectors;
 };
-#define ARCH_HAS_KIMAGE_ARCH
 
 /*
  * The relocation code and the EL2 vectors, copied into the control page;
@@ -73,8 +72,13 @@ static inline void crash_setup_regs(struct pt_regs *newregs,
 		*newregs = *oldregs;
 		return;
 	}
-	asm volatile(".irp r, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, "
-		     "16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30\n\t"
+	asm volatile(".irp r, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14\n\t"
+		     "str x\\r, [%0, #(8 * \\r)]\n\t"
+		     ".endr\n\t"
+		     ".irp r, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27\n\t"
+		     "str x\\r, [%0, #(8 * \\r)]\n\t"
+		     ".endr\n\t"
+		     ".irp r, 28, 29, 30\n\t"
 		     "str x\\r, [%0, #(8 * \\r)]\n\t"
 		     ".endr"
 		     : : "r" (newregs->regs) : "memory");
