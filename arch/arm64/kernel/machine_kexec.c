@@ -223,11 +223,10 @@ static void kexec_clean_crash_segments(struct kimage *image)
  */
 int machine_kexec_prepare(struct kimage *image)
 {
-	if (image->type != KEXEC_TYPE_CRASH && cpus_are_stuck_in_kernel()) {
-		pr_err("CPUs are stuck in the kernel: no kexec until a reboot\n");
-		return -EBUSY;
-	}
-	return 0;
+	if (image->type == KEXEC_TYPE_CRASH || !cpus_are_stuck_in_kernel())
+		return 0;
+	pr_err("a CPU failed to go offline and still runs here: no kexec until a reboot\n");
+	return -EBUSY;
 }
 
 /**
@@ -314,8 +313,9 @@ void machine_kexec(struct kimage *image)
 void machine_crash_shutdown(struct pt_regs *regs)
 {
 	local_irq_disable();
-	crash_smp_send_stop();
 	crash_save_cpu(regs, smp_processor_id());
+	/* The others are stopped by IPI: mask the interrupt controllers after. */
+	crash_smp_send_stop();
 	machine_kexec_mask_interrupts();
 	pr_info("entering the crash kernel\n");
 }
