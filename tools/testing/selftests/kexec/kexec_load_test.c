@@ -526,6 +526,37 @@ TEST_F(kexec, destination_outside_ram)
 	expect_outcomes(_metadata, cases, ARRAY_SIZE(cases), KX_DEST);
 }
 
+#ifdef __aarch64__
+/*
+ * arm64 keeps no firmware memory map: its RAM is the System RAM of the
+ * running kernel, entry @i of the top-level System RAM ranges of
+ * /proc/iomem. False past the last.
+ */
+static bool firmware_range(int i, unsigned long long *start,
+			   unsigned long long *end, char *type, size_t len)
+{
+	char line[256];
+	bool found = false;
+	FILE *f;
+	int pos;
+
+	f = fopen("/proc/iomem", "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		pos = 0;
+		if (line[0] == ' ' ||
+		    sscanf(line, "%llx-%llx : %n", start, end, &pos) < 2 || !pos ||
+		    strcmp(line + pos, "System RAM\n"))
+			continue;
+		found = i-- == 0;
+	}
+	fclose(f);
+	if (found)
+		snprintf(type, len, "System RAM");
+	return found;
+}
+#else
 /* Entry @i of the firmware's memory map (/sys/firmware/memmap); false past the last. */
 static bool firmware_range(int i, unsigned long long *start,
 			   unsigned long long *end, char *type, size_t len)
@@ -553,6 +584,7 @@ static bool firmware_range(int i, unsigned long long *start,
 	}
 	return true;
 }
+#endif
 
 /* The name of the top-level /proc/iomem entry holding @addr; "" if none. */
 static void iomem_owner(unsigned long long addr, char *name, size_t len)

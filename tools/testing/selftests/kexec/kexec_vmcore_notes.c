@@ -17,8 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/procfs.h>
-#include <sys/reg.h>
 #include <linux/elf.h>
+
+/* Where pr_reg keeps the instruction and the stack pointer. */
+#if defined(__x86_64__)
+#include <sys/reg.h>
+#define KX_REG_IP	RIP
+#define KX_REG_SP	RSP
+#elif defined(__aarch64__)
+/* struct user_pt_regs: x0 to x30, then sp, pc, pstate. */
+#define KX_REG_SP	31
+#define KX_REG_IP	32
+#else
+#error "kexec_vmcore_notes: x86_64 and arm64 only so far"
+#endif
 
 static int read_at(FILE *f, long off, void *buf, size_t len)
 {
@@ -38,7 +50,8 @@ static void scan_notes(const char *p, size_t len, int *notes, int *bad)
 		if (desc + n->n_descsz > len)
 			break;
 		if (n->n_type == NT_PRSTATUS && n->n_descsz >= sizeof(*st)) {
-			unsigned long ip = st->pr_reg[RIP], sp = st->pr_reg[RSP];
+			unsigned long ip = st->pr_reg[KX_REG_IP];
+			unsigned long sp = st->pr_reg[KX_REG_SP];
 
 			printf("KX: vmcore note pid=%d ip=%#lx sp=%#lx\n",
 			       st->pr_pid, ip, sp);
