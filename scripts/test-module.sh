@@ -4,7 +4,8 @@
 # Builds the test module (tools/testing/selftests/kexec/test_modules) against one
 # implementation's kernel build of a flavour, in build/<impl>/test_modules (plain) or
 # build/<impl>/test_modules-<flavour>, and prints the path of the .ko. Run after scripts/kernel.sh; kbuild's own timestamps decide what is
-# rebuilt.
+# rebuilt. A kernel built for arm64 (CONFIG_ARM64 in its .config) gets an arm64 module,
+# cross-compiled as scripts/kernel.sh built the kernel.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,5 +33,10 @@ unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 # kbuild writes next to the sources: build from a copy that keeps unchanged files' mtimes.
 mkdir -p "$out"
 rsync -c -t "$src"/*.c "$src"/Makefile "$out"/
-make -s -C "$obj" ARCH=x86_64 CC="ccache gcc" M="$out" modules >&2
+if grep -qx 'CONFIG_ARM64=y' "$obj/.config"; then
+	make -s -C "$obj" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+		CC="ccache aarch64-linux-gnu-gcc" HOSTCC="ccache gcc" M="$out" modules >&2
+else
+	make -s -C "$obj" ARCH=x86_64 CC="ccache gcc" M="$out" modules >&2
+fi
 echo "$out/kexec_crash_test.ko"
