@@ -8,7 +8,7 @@ run() {
 	load_next -l -- kx.phase=booted kx.tag=kept || fail "kexec -l failed"
 	say "selftest begin kexec_faults"
 	/kx/selftests/kexec/kexec_faults -s "$(arg seed 1)" -r "$(arg rounds 4)" \
-		/boot/bzImage /tmp/initrd </dev/null
+		"$KERNEL" /tmp/initrd </dev/null
 	say "selftest end kexec_faults status $?"
 	expect_loaded kexec_loaded 1 "after the faults"
 	leak_scan

@@ -13,6 +13,10 @@ arg() {
 
 say() { echo "KX: $*"; }
 
+# The kernel image the guest kexecs, its own: /boot/bzImage on x86, /boot/Image on arm64.
+KERNEL=/boot/bzImage
+[ -e $KERNEL ] || KERNEL=/boot/Image
+
 # On a kernel with kmemleak (the debug flavour), report every unreferenced object; the
 # host fails the run on any. kmemleak reports an object only once it is 5 s old and two
 # scans in a row found nothing pointing to it.
@@ -74,7 +78,7 @@ expect_loaded() {
 	say "$1=$got $3"
 }
 
-# load_next [kexec options...] -- WORDS: kexec -l /boot/bzImage with our initrd and the
+# load_next [kexec options...] -- WORDS: kexec -l $KERNEL with our initrd and the
 # next command line plus WORDS. With kx.syscall=file, through kexec_file_load (kexec -s).
 load_next() {
 	local opts=
@@ -82,11 +86,11 @@ load_next() {
 	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
 	shift
 	# shellcheck disable=SC2086 # the options are words
-	kexec $opts /boot/bzImage --initrd=/tmp/initrd --append="$(next_cmdline "$@")" && return
+	kexec $opts "$KERNEL" --initrd=/tmp/initrd --append="$(next_cmdline "$@")" && return
 	# Say why: the same load again with kexec-tools' debug output, and the kernel's log.
 	say "kexec $opts failed; again with -d:"
 	# shellcheck disable=SC2086 # the options are words
-	kexec -d $opts /boot/bzImage --initrd=/tmp/initrd --append="$(next_cmdline "$@")" 2>&1 |
+	kexec -d $opts "$KERNEL" --initrd=/tmp/initrd --append="$(next_cmdline "$@")" 2>&1 |
 		tail -40
 	dmesg | tail -20
 	return 1
