@@ -5,9 +5,11 @@
 #   make check KX_IMPL=upstream      the same against the unpatched reference kernel
 #   make check SCENARIOS=chain GENS=3   a subset; see README.md for all variables
 #   make check FLAVOUR=debug SCENARIOS=selftests   on the debug kernel (bug detectors)
+#   make check ARCH=arm64     the arm64 flavours (arm64, arm64-52; or FLAVOUR=arm64 alone)
 #   make check SCENARIOS=lockdown    a secure-flavour scenario (lockdown, signed loads)
 #   make distro [FULL=1]      both trees with Debian's config, W=1 and sparse on kexec code
 #   make bench [QUICK=1] [ROUNDS=N]  both implementations side by side, build/bench/
+#   make bench ARCH=arm64     the load benchmark (bench-load) on the arm64 flavour
 #   make soak [KX_IMPL=upstream]     long runs: 100 generations, layouts, fuzzer, 20 kdumps
 #   make series               the patch series: build/series/mbox (git am), build/series/quilt
 #   make series-check         the series on a pristine tree: git am, quilt, a build after each patch
@@ -19,14 +21,22 @@ GENS      ?= 5
 PAD       ?= 0
 KX_APPEND ?=
 FLAVOUR   ?=
+ARCH      ?=
 
 IMPLS := kx upstream
 ifeq ($(filter $(KX_IMPL),$(IMPLS)),)
 $(error KX_IMPL must be one of: $(IMPLS) (got '$(KX_IMPL)'))
 endif
+# x86 (x86_64) is the default; arm64 runs the flavours whose config names it.
+ARCHES := x86 x86_64 arm64
+ifneq ($(filter-out $(ARCHES),$(ARCH)),)
+$(error ARCH must be one of: $(ARCHES) (got '$(ARCH)'))
+endif
+ARM64 := $(filter arm64,$(ARCH))
 
 CHECK := scripts/check.py --impl $(KX_IMPL) --gens $(GENS) --pad $(PAD) \
-	$(if $(KX_APPEND),--append "$(KX_APPEND)") $(if $(FLAVOUR),--flavour $(FLAVOUR))
+	$(if $(KX_APPEND),--append "$(KX_APPEND)") $(if $(FLAVOUR),--flavour $(FLAVOUR)) \
+	$(if $(ARM64),$(if $(FLAVOUR),,--arch arm64))
 
 .PHONY: all demo deps tree kernel initramfs check distro bench soak series series-check lint \
 	clean distclean help
@@ -57,7 +67,8 @@ distro: deps
 	@scripts/distro.sh $(if $(FULL),--full) upstream kx
 
 bench: deps
-	@scripts/bench.py $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS))
+	@scripts/bench.py $(if $(QUICK),--quick) $(if $(ROUNDS),--rounds $(ROUNDS)) \
+		$(if $(ARM64),--flavour $(or $(FLAVOUR),arm64) --boots load)
 
 # Not part of check: an hour or more.
 soak: deps
@@ -77,7 +88,7 @@ lint: deps
 	@scripts/lint.sh
 
 help:
-	@sed -n '3,14s/^# \{0,1\}//p' Makefile
+	@sed -n '3,16s/^# \{0,1\}//p' Makefile
 
 # Objects, initramfs images and run logs; the unpacked base tree and ccache stay.
 clean:

@@ -2,7 +2,7 @@
 """Benchmark both implementations side by side in QEMU and report medians with spread.
 
 usage: scripts/bench.py [--rounds N] [--loads N] [--quick] [--impls kx,upstream]
-                        [--boots load,crash,kill,jump] [--verbose]
+                        [--boots load,crash,kill,jump] [--flavour FLAVOUR] [--verbose]
        scripts/bench.py --replot   (the tables and the plot again, from results.csv)
 
 Each round boots every implementation in turn (the order alternates between rounds), in
@@ -20,6 +20,8 @@ rows: that load's time (guest clock), kexec -e to the new kernel's first console
 the old kernel's last console line to the new kernel's first (host clock), and, for kx,
 the share of the image's pages already at their destination at the jump, from its last
 line "kexec: jump: P pages, I in place, C to copy". --boots runs only the boots named.
+--flavour boots another kernel flavour of scripts/check.py than plain (arm64: the
+arm64 kernels on QEMU's virt machine; their consoles go to runs-<flavour>/).
 Results go to the terminal and to build/bench/ (results.md, results.csv, load.png).
 Times under TCG are emulated: compare the two implementations, not the absolute figures.
 Guest memory is backed on the host before each boot (-mem-prealloc): otherwise a load's
@@ -163,13 +165,15 @@ def bench_round(impl, images, args, first):
     half hour a default run has.
     """
     kernel, padded, plain = images
+    place = {"flavour": args.flavour, "arch": check.FLAVOURS[args.flavour].arch(args.flavour),
+             "options": check.FLAVOURS[args.flavour].qemu}
     sizes = "16,64" if args.quick else "16,64,256" + (",1024" if first else "")
     common = f"kx.rounds={args.loads}"
     boots = []  # (run, what reads its metrics)
     if "load" in args.boots:
         boots.append((check.boot_scenario("bench-load", impl, kernel, padded,
                                           f"{common} kx.sizes={sizes}", timeout=1800,
-                                          memory=6144, echo=args.verbose, prealloc=True),
+                                          memory=6144, echo=args.verbose, prealloc=True, **place),
                       lambda run: {**load_metrics(run),
                                    **latency_metrics(run, LOAD_LATENCIES)}))
     if "crash" in args.boots:
@@ -177,12 +181,12 @@ def bench_round(impl, images, args, first):
         boots.append((check.boot_scenario("bench-crash", impl, kernel, plain,
                                           f"{common} kx.crash_sizes={crash_sizes}"
                                           " crashkernel=384M", timeout=900, memory=2048,
-                                          echo=args.verbose, prealloc=True),
+                                          echo=args.verbose, prealloc=True, **place),
                       lambda run: {**load_metrics(run),
                                    **latency_metrics(run, CRASH_LATENCIES)}))
     if "kill" in args.boots:
         boots.append((check.boot_scenario("kill", impl, kernel, plain, "crashkernel=256M",
-                                          timeout=600, echo=args.verbose),
+                                          timeout=600, echo=args.verbose, **place),
                       kill_metrics))
     if "jump" in args.boots:
         # One scenario name a size, so that each keeps its console (runs/bench-jump-MIB);
@@ -194,7 +198,7 @@ def bench_round(impl, images, args, first):
                                               f"kx.script=bench-jump kx.initrd_mib={mib}",
                                               timeout=600, memory=JUMP_MEMORY,
                                               echo=args.verbose, prealloc=True,
-                                              retain_initrd=False),
+                                              retain_initrd=False, **place),
                           lambda run, mib=mib: jump_metrics(run, impl, mib)))
     metrics = {}
     for run, _ in boots:
@@ -293,6 +297,8 @@ def parse_args():
     parser.add_argument("--impls", default="kx,upstream")
     parser.add_argument("--boots", default=",".join(BOOTS),
                         help="the boots of a round, of " + ",".join(BOOTS))
+    parser.add_argument("--flavour", default="plain", choices=list(check.FLAVOURS),
+                        help="the kernel flavour of scripts/check.py (default: plain)")
     parser.add_argument("--verbose", action="store_true", help="show the guests' lines")
     parser.add_argument("--replot", action="store_true",
                         help="only rewrite the reports and the plot from results.csv")
@@ -329,7 +335,7 @@ def main():
     qemu.raise_on_signal()
     # The padded initrd is bench-load's only.
     pad = 0 if args.quick or "load" not in args.boots else 256
-    images = {impl: build_images(impl, pad) for impl in args.impls}
+    images = {impl: build_images(impl, pad, args.flavour) for impl in args.impls}
     results = {impl: defaultdict(list) for impl in args.impls}
     for number in range(args.rounds):
         order = args.impls if number % 2 == 0 else args.impls[::-1]
@@ -343,10 +349,11 @@ def main():
     return 0
 
 
-def build_images(impl, pad_mib):
-    """(kernel, initrd with PAD_MIB of padding, plain initrd) of IMPL."""
-    kernel, plain = check.build(impl, 0)
-    return kernel, check.build(impl, pad_mib)[1], plain
+def build_images(impl, pad_mib, flavour="plain"):
+    """(kernel, initrd with PAD_MIB of padding, plain initrd) of IMPL's FLAVOUR."""
+    build = check.FLAVOURS[flavour].build_name(flavour)
+    kernel, plain = check.build(impl, 0, build)
+    return kernel, check.build(impl, pad_mib, build)[1], plain
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 """Boot one kernel in QEMU (TCG) and collect its serial console.
 
 usage: scripts/qemu.py BZIMAGE INITRD LOG [--timeout S] [--disk IMG] [--append WORDS]
+                      [--arch x86_64|arm64]
 
 The console goes to LOG and, for lines starting "KX: ", to stdout as they arrive.
 QEMU runs in its own process group, which is killed on timeout, on error and on any
@@ -18,8 +19,27 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 
 BASE_APPEND = "console=ttyS0 quiet panic=-1"
+
+
+@dataclass(frozen=True)
+class Machine:
+    """What QEMU emulates for one architecture: its binary, the machine's options, and
+    the serial console the kernel writes to."""
+    binary: str
+    options: tuple
+    console: str
+
+
+MACHINES = {
+    "x86_64": Machine("qemu-system-x86_64", (), "ttyS0"),
+    # virt: PL011 console, GIC, PSCI, PCIe (the virtio disk). QEMU writes a random
+    # kaslr-seed into its device tree unless told not to, and a kernel without
+    # RANDOMIZE_BASE leaves it there, which kexec-tools then refuses to hand on.
+    "arm64": Machine("qemu-system-aarch64", ("-M", "virt,dtb-randomness=off"), "ttyAMA0"),
+}
 # The guest reads the initrd it was booted with (/sys/firmware/initrd) to hand it on. It
 # then stays where the boot loader put it, at the top of the RAM below 2 GiB, which is
 # where kexec-tools puts the next one: benchmarks of loading in place do without it.
@@ -28,17 +48,20 @@ ESCAPES = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 
 def qemu_command(kernel, initrd, append, disk=None, memory=2048, cpus=2, prealloc=False,
-                 extra=(), monitor=None, retain_initrd=True):
-    """The QEMU command line for one boot; guests power off (or panic) to exit.
+                 extra=(), monitor=None, retain_initrd=True, arch="x86_64"):
+    """The QEMU command line for one boot of an ARCH kernel (MACHINES); guests power off
+    (or panic) to exit.
 
     PREALLOC backs all guest memory on the host before the boot, so that no guest
     write pays for a host page fault (benchmarks want that; tests do not need it).
     EXTRA are more options (firmware, devices); MONITOR a path where QEMU listens with
     its human monitor (device hotplug), which is off otherwise. RETAIN_INITRD keeps the
     initrd readable in the guest."""
-    base = f"{BASE_APPEND} {RETAIN_INITRD}" if retain_initrd else BASE_APPEND
+    machine = MACHINES[arch]
+    base = BASE_APPEND.replace("console=ttyS0", f"console={machine.console}")
+    base = f"{base} {RETAIN_INITRD}" if retain_initrd else base
     cmd = [
-        "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
+        machine.binary, *machine.options, "-accel", "tcg", "-cpu", "max",
         "-smp", str(cpus), "-m", str(memory), *(["-mem-prealloc"] if prealloc else []),
         "-nodefaults", "-display", "none", "-no-reboot",
         "-monitor", f"unix:{monitor},server=on,wait=off" if monitor else "none",
@@ -149,9 +172,11 @@ def main():
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--disk")
     parser.add_argument("--append", default="")
+    parser.add_argument("--arch", default="x86_64", choices=list(MACHINES))
     args = parser.parse_args()
     raise_on_signal()
-    boot = Boot(qemu_command(args.kernel, args.initrd, args.append, args.disk),
+    boot = Boot(qemu_command(args.kernel, args.initrd, args.append, args.disk,
+                             arch=args.arch),
                 args.log, echo=print).run(args.timeout)
     if boot.timed_out:
         print(f"timed out after {args.timeout:.0f} s", file=sys.stderr)
