@@ -13,20 +13,20 @@
 
 #define pr_fmt(fmt) "kexec: " fmt
 
+#include <linux/cacheflush.h>
 #include <linux/ioport.h>
 #include <linux/irq.h>
 #include <linux/kexec.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
+#include <linux/mmu_context.h>
 #include <linux/pfn.h>
+#include <linux/pgtable.h>
 #include <linux/reboot.h>
 #include <linux/smp.h>
-#include <asm/cacheflush.h>
 #include <asm/cpu_ops.h>
 #include <asm/daifflags.h>
 #include <asm/memory.h>
-#include <asm/mmu_context.h>
-#include <asm/pgtable.h>
 #include <asm/sections.h>
 #include <asm/virt.h>
 
