@@ -49,6 +49,8 @@
 #elif defined(__aarch64__)
 #define KX_ARCH_NATIVE		KEXEC_ARCH_AARCH64
 #define KX_ARCH_FOREIGN		KEXEC_ARCH_X86_64
+/* QEMU's virt machine has its RAM from 1 GiB up; below is flash and devices. */
+#define KX_RAM_BASE		(1UL << 30)
 #elif defined(__i386__)
 /*
  * Built with -m32 to run on the x86_64 kernel through the compat entry: what a
@@ -61,8 +63,11 @@
 #error "kexec selftests: only x86 (64-bit, or 32-bit on a 64-bit kernel) and arm64 so far"
 #endif
 
-/* Ordinary RAM in the 2 GiB test guest, above the low 16 MiB. */
-#define KX_DEST			(16UL << 20)
+#ifndef KX_RAM_BASE
+#define KX_RAM_BASE		0UL
+#endif
+/* Ordinary RAM in the 2 GiB test guest, 16 MiB above where it starts. */
+#define KX_DEST			(KX_RAM_BASE + (16UL << 20))
 #ifdef KX_COMPAT
 /* A 32-bit caller names addresses below 4 GiB only: 3 GiB is the PCI hole. */
 #define KX_BEYOND_RAM		(3UL << 30)
