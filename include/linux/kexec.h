@@ -220,7 +220,7 @@ typedef unsigned long kimage_entry_t;
  * @entry:		where the next entry goes
  * @last_entry:		last word of the current list page, kept for a link
  * @control_code_page:	page the architecture runs its relocation code from
- * @swap_page:		spare page; kexec_file_load() allocates it, x86 ignores it
+ * @swap_page:		spare page; kexec_file_load() allocates it, no jump of ours uses it
  * @vmcoreinfo_data_copy: crash images: VMCOREINFO kept in the crash region
  * @control_pages:	pages kimage_alloc_control_pages() gave out
  * @parked_pages:	pages the allocator handed out at a destination of this
