@@ -22,8 +22,6 @@
 #include "kexec_util.h"
 
 #define MIB		(1024UL * 1024)
-/* Normal loads go to ordinary RAM above the low 16 MiB. */
-#define NORMAL_DEST	(16 * MIB)
 
 struct bench {
 	unsigned long flags;
@@ -226,7 +224,7 @@ static int bad_usage(void)
 
 int main(int argc, char **argv)
 {
-	struct bench b = { .flags = KEXEC_ARCH_DEFAULT, .dest = NORMAL_DEST,
+	struct bench b = { .flags = KEXEC_ARCH_DEFAULT, .dest = KX_DEST,
 			   .segments = 1, .rounds = 3 };
 	int opt;
 
