@@ -13,9 +13,10 @@
 # scenarios bench-load and bench-crash), kexec_failed_load (the failed-load scenario,
 # which runs it between kexec -l and kexec -e), kexec_failed_crash_load (the
 # kdump-reload scenario, between kexec -p and the crash), kexec_vmcore_notes (every
-# kdump scenario's crash kernel), kexec_vmcore_find (kdump-hotplug's crash kernel),
-# and the robustness programs each scenario of that name runs: kexec_faults (faults),
-# kexec_kill (kill), kexec_layout (layouts), kexec_fuzz (fuzz) and kexec_race (race);
+# kdump scenario's crash kernel), kexec_vmcore_find (kdump-hotplug's crash kernel, and
+# kdump's where makedumpfile cannot read the dump), and the robustness programs each
+# scenario of that name runs: kexec_faults (faults), kexec_kill (kill), kexec_layout
+# (layouts), kexec_fuzz (fuzz) and kexec_race (race);
 # kexec_secure, the secure flavour's lockdown, kdump-reload and lsm scenarios.
 # The contract programs (kexec_load_test, kexec_policy_test) are also built as 32-bit
 # programs (gcc -m32, Debian's gcc-multilib) in build/selftests/kexec32/, with the same

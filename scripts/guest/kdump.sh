@@ -19,11 +19,13 @@ run() {
 
 # Load the crash kernel, then write the marker the host looks for in the dump.
 arm_and_mark() {
-	local marker
-	load_next -p -- kx.phase=capture "kx.cpus=$(nproc)" nr_cpus=1 reset_devices irqpoll ||
-		fail "kexec -p failed"
+	local nonce marker
+	# The crash kernel gets the nonce alone: the whole marker is nowhere in its memory.
+	nonce=$(nonce)
+	load_next -p -- kx.phase=capture "kx.cpus=$(nproc)" "kx.nonce=$nonce" nr_cpus=1 \
+		reset_devices irqpoll || fail "kexec -p failed"
 	expect_loaded kexec_crash_loaded 1 "after kexec -p"
-	marker=KX-MARKER-$(nonce)
+	marker=KX-MARKER-$nonce
 	echo "$marker" >/dev/kmsg
 	say "kdump marker $marker"
 }
@@ -59,8 +61,20 @@ capture() {
 		fail "the dump lacks a register note of one of the $(arg cpus) CPUs"
 	makedumpfile -F -c -d 31 /proc/vmcore >/dev/vda 2>/tmp/makedumpfile.err || {
 		tail -5 /tmp/makedumpfile.err
+		unreadable_dump
 		fail "makedumpfile failed in the crash kernel"
 	}
 	say "kdump dump written"
 	pass "dump written"
+}
+
+# Debian 12's makedumpfile (1.7.2) reads no arm64 dump of 4K pages with 52-bit VA: there
+# the crash kernel itself looks for the marker in every page of /proc/vmcore. Returns only
+# for another failure.
+unreadable_dump() {
+	grep -q "VA Bits 52 not supported" /tmp/makedumpfile.err || return 0
+	say "kdump makedumpfile cannot read this dump: the marker looked for in /proc/vmcore"
+	/kx/selftests/kexec/kexec_vmcore_find any "KX-MARKER-$(arg nonce)" ||
+		fail "no page of /proc/vmcore holds the marker"
+	pass "marker found in /proc/vmcore"
 }
