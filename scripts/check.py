@@ -130,6 +130,11 @@ FLAVOURS = {
     # console, where the pinned failure's function shows.
     "arm64": Flavour(timeout_scale=2.0),
     "arm64-52": Flavour("loglevel=5", timeout_scale=2.0, known=(LPA2_OOPS,)),
+    # The arm64 kernel started at EL2 (QEMU's virtualization=on), without VHE, as it is
+    # where the CPU has none or nothing asks for it: every jump goes back to EL2 through
+    # an hvc, the normal one after KVM (when there is one) gave EL2 back to the hyp stub,
+    # the crash one from whatever holds EL2.
+    "arm64-el2": Flavour("kx.el=2", 2.0, kernel="arm64", qemu=("-M", "virtualization=on")),
 }
 
 # Every kx.NAME= word of a guest's command line: what it means to the guest scripts
@@ -161,6 +166,7 @@ GUEST_KEYS = {
     "order": "selftests: the list of programs to run (run-order, run-order-disabled)",
     "paging": "5: every kernel must page with five levels (distro flavours)",
     "firmware": "efi: every kernel must find EFI (distro-efi flavour)",
+    "el": "2: every kernel must have started at EL2 (arm64-el2 flavour)",
     "seed": "fuzz, faults, layouts: the random seed",
     "count": "fuzz: how many calls",
     "time": "fuzz, race: seconds to run",
@@ -667,6 +673,10 @@ ARM64 = ("arm64", "arm64-52")
 for _name in ("chain", "replace-unload", "failed-load", "kdump", "selftests", "kunit"):
     SCENARIOS[_name].flavours += ARM64
     SCENARIOS[_name].only += ARM64
+# At EL2, the two ways out: kexec -e and the panic.
+for _name in ("chain", "kdump"):
+    SCENARIOS[_name].flavours += ("arm64-el2",)
+    SCENARIOS[_name].only += ("arm64-el2",)
 
 # Memory and a CPU come and go under an armed crash kernel (distro flavour: memory and CPU
 # hotplug); the dump must cover memory that did not exist when the crash kernel was
@@ -1094,15 +1104,18 @@ class ArchTest(unittest.TestCase):
         """The architecture is the config fragment's, x86_64 without one."""
         self.assertEqual({name: kind.arch(name) for name, kind in FLAVOURS.items()}, {
             "plain": "x86_64", "debug": "x86_64", "secure": "x86_64", "distro": "x86_64",
-            "distro-efi": "x86_64", "arm64": "arm64", "arm64-52": "arm64"})
+            "distro-efi": "x86_64", "arm64": "arm64", "arm64-52": "arm64",
+            "arm64-el2": "arm64"})
 
     def test_default_runs(self):
-        """No arm64 run unless asked for; --arch arm64 runs both flavours' defaults."""
+        """No arm64 run unless asked for; --arch arm64 runs every arm64 flavour's
+        defaults: at EL2, the two ways out."""
         for impl in ("kx", "upstream"):
-            self.assertFalse([r for r in default_runs(impl) if r[1] in ARM64])
+            self.assertFalse([r for r in default_runs(impl) if r[1] in ARM64 + ("arm64-el2",)])
         self.assertEqual(default_runs("upstream", arch="arm64"), [
             (name, kind) for kind in ARM64 for name in
-            ("chain", "replace-unload", "failed-load", "kdump", "selftests")])
+            ("chain", "replace-unload", "failed-load", "kdump", "selftests")] +
+            [("chain", "arm64-el2"), ("kdump", "arm64-el2")])
         self.assertIn(("kunit", "arm64-52"), default_runs("kx", arch="arm64"))
         self.assertNotIn(("lint-style", None), default_runs("kx", arch="arm64"))
 

@@ -130,7 +130,8 @@ check_lockdown() {
 
 # What the flavour says every kernel of the run must be: kx.paging=5 (five-level page
 # tables: the kernel keeps la57 in cpuinfo only when it uses them, and its vmalloc space
-# is then 12800 TiB instead of 32), kx.firmware=efi (EFI found, at boot or through kexec).
+# is then 12800 TiB instead of 32), kx.firmware=efi (EFI found, at boot or through kexec),
+# kx.el=2 (arm64: every CPU started at EL2, which the kernel says once at boot).
 check_platform() {
 	local vmalloc
 	if [ "$(arg paging)" = 5 ]; then
@@ -143,6 +144,11 @@ check_platform() {
 	if [ "$(arg firmware)" = efi ]; then
 		[ -d /sys/firmware/efi ] || fail "booted through EFI, but no /sys/firmware/efi"
 		say "firmware efi ($(head -1 /sys/firmware/efi/systab 2>/dev/null))"
+	fi
+	if [ "$(arg el)" = 2 ]; then
+		dmesg | grep -q "CPU: All CPU(s) started at EL2" ||
+			fail "not started at EL2: $(dmesg | grep -o 'CPU(s) started at.*' | head -1)"
+		say "started at EL2"
 	fi
 }
 

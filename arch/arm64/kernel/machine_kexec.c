@@ -229,13 +229,19 @@ int machine_kexec_prepare(struct kimage *image)
 	return -EBUSY;
 }
 
+/* The relocation code runs its last lines, and fetches them, with the MMU off. */
+static void kexec_clean_control_page(void *control)
+{
+	dcache_clean_inval_poc((unsigned long)control,
+			       (unsigned long)control + KEXEC_CONTROL_PAGE_SIZE);
+}
+
 /**
  * machine_kexec_post_load - build what the jump will need
  * @image: the image, its segments loaded
  *
- * The relocation code and the EL2 vectors go into the control page, which
- * is cleaned to the point of coherency, as the code runs its last lines
- * with the MMU off; then the identity map is built.
+ * The relocation code goes into the control page, cleaned to the point of
+ * coherency; then the identity map is built.
  *
  * Return: 0, -ENOMEM, -EINTR for a killed caller, or -ERANGE when RAM ends
  * beyond what TTBR0 can map.
@@ -245,21 +251,14 @@ int machine_kexec_post_load(struct kimage *image)
 	void *control = page_address(image->control_code_page);
 	unsigned long code_size = __relocate_new_kernel_end -
 				  __relocate_new_kernel_start;
-	unsigned long vectors_size = kexec_el2_vectors_end - kexec_el2_vectors;
 
-	BUILD_BUG_ON(KEXEC_EL2_VECTORS_OFFSET + SZ_2K > KEXEC_CONTROL_PAGE_SIZE);
-	if (WARN_ON(code_size > KEXEC_EL2_VECTORS_OFFSET ||
-		    vectors_size > SZ_2K))
+	if (WARN_ON(code_size > KEXEC_CONTROL_PAGE_SIZE))
 		return -EINVAL;
 
 	memcpy(control, __relocate_new_kernel_start, code_size);
-	memcpy(control + KEXEC_EL2_VECTORS_OFFSET, kexec_el2_vectors,
-	       vectors_size);
-	dcache_clean_inval_poc((unsigned long)control,
-			       (unsigned long)control + KEXEC_CONTROL_PAGE_SIZE);
+	kexec_clean_control_page(control);
 	icache_inval_pou((unsigned long)control,
 			 (unsigned long)control + KEXEC_CONTROL_PAGE_SIZE);
-	image->arch.el2_vectors = virt_to_phys(control) + KEXEC_EL2_VECTORS_OFFSET;
 
 	if (image->type == KEXEC_TYPE_CRASH)
 		kexec_clean_crash_segments(image);
@@ -296,8 +295,8 @@ void machine_kexec(struct kimage *image)
 		pr_warn("not every CPU stopped: the dump may be inconsistent\n");
 
 	local_daif_mask();
-	if (via_el2)
-		__hyp_set_vectors(image->arch.el2_vectors);
+	/* A resume from hibernation restores pages cleaned to the PoU only. */
+	kexec_clean_control_page(page_address(image->control_code_page));
 	cpu_install_ttbr0(phys_to_ttbr(image->arch.idmap),
 			  TCR_T0SZ(image->arch.idmap_bits));
 
@@ -334,6 +333,17 @@ static bool kexec_crash_segment_holds(phys_addr_t addr)
 	return false;
 }
 
+/*
+ * The crash image's control pages (its relocation code and identity map):
+ * kimage_alloc_control_pages() gives them out upwards from the region's
+ * start, and the image's control_page marks where the next would go.
+ */
+static bool kexec_crash_control_holds(phys_addr_t addr)
+{
+	return kexec_crash_image && addr >= crashk_res.start &&
+	       addr < kexec_crash_image->control_page;
+}
+
 static bool kexec_in_crash_region(phys_addr_t addr)
 {
 	if (crashk_res.end && addr >= crashk_res.start && addr <= crashk_res.end)
@@ -347,14 +357,16 @@ static bool kexec_in_crash_region(phys_addr_t addr)
  * @pfn: a page frame
  *
  * The crash region is reserved, so hibernation would save it whole; only
- * the loaded crash image in it needs to survive.
+ * the loaded crash image in it needs to survive: its segments and the
+ * control pages its jump runs on.
  *
- * Return: true for a crash region page that holds no crash image segment.
+ * Return: true for a crash region page that holds neither.
  */
 bool crash_is_nosave(unsigned long pfn)
 {
 	phys_addr_t addr = PFN_PHYS(pfn);
 
-	return kexec_in_crash_region(addr) && !kexec_crash_segment_holds(addr);
+	return kexec_in_crash_region(addr) && !kexec_crash_segment_holds(addr) &&
+	       !kexec_crash_control_holds(addr);
 }
 #endif /* CONFIG_CRASH_DUMP && CONFIG_HIBERNATION */

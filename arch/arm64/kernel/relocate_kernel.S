@@ -12,7 +12,7 @@
  *	x0	the image's entry list head
  *	x1	the physical address to enter
  *	x2	the device tree's physical address (or 0)
- *	x3	non-zero: leave through the EL2 vectors (booted at EL2, no VHE)
+ *	x3	non-zero: enter at EL2 through an hvc (booted at EL2, no VHE)
  * The control page, the identity map and the entry list lie outside every
  * destination, so the copy never overwrites what it runs on.
  */
@@ -24,6 +24,7 @@
 #include <asm/page.h>
 #include <asm/ptrace.h>
 #include <asm/sysreg.h>
+#include <asm/virt.h>
 
 	.pushsection ".kexec_relocate.text", "ax"
 SYM_CODE_START(arm64_relocate_new_kernel)
@@ -118,35 +119,16 @@ SYM_CODE_START(arm64_relocate_new_kernel)
 	cbnz	x5, .Lvia_el2
 	br	x4
 .Lvia_el2:
-	/* kexec_el2_vectors, in the control page, enter x4 at EL2. */
+	/*
+	 * EL2 belongs to the hyp stub, or on a panic maybe to KVM's host
+	 * vector: both take HVC_SOFT_RESTART, enter x1 at EL2 with everything
+	 * masked and the EL2 MMU off, and move x2-x4 down to x0-x2 (x3 stays).
+	 */
+	mov	x1, x4
+	mov	x2, x0
+	mov	x4, xzr
+	mov	x0, #HVC_SOFT_RESTART
 	hvc	#0
 	b	.
 SYM_CODE_END(arm64_relocate_new_kernel)
-	.popsection
-
-/*
- * The EL2 vector table machine_kexec() installs for a kernel booted at EL2
- * without VHE: its only use is the hvc above, taken from EL1 (a synchronous
- * exception from a lower level using AArch64, offset 0x400). It runs with
- * the EL2 MMU off, as the hyp stub left it, and enters x4 at EL2 with
- * everything masked. Copied into the control page, which aligns it.
- */
-	.pushsection ".rodata", "a"
-	.balign	0x80
-SYM_DATA_START(kexec_el2_vectors)
-	.rept	8
-	b	.
-	.balign	0x80, 0
-	.endr
-	msr	elr_el2, x4
-	mov	x4, #INIT_PSTATE_EL2
-	msr	spsr_el2, x4
-	mov	x4, xzr
-	eret
-	.balign	0x80, 0
-	.rept	7
-	b	.
-	.balign	0x80, 0
-	.endr
-SYM_DATA_END_LABEL(kexec_el2_vectors, SYM_L_GLOBAL, kexec_el2_vectors_end)
 	.popsection

@@ -14,12 +14,8 @@
 #define KEXEC_DESTINATION_MEMORY_LIMIT	(-1UL)
 #define KEXEC_CONTROL_MEMORY_LIMIT	(-1UL)
 
-/*
- * The control page: the relocation code in its first half, the EL2 vectors
- * a kernel booted at EL2 without VHE leaves through in its second.
- */
+/* The control page: the relocation code runs from it. */
 #define KEXEC_CONTROL_PAGE_SIZE		4096
-#define KEXEC_EL2_VECTORS_OFFSET	2048
 
 #define KEXEC_ARCH			KEXEC_ARCH_AARCH64
 
@@ -38,23 +34,20 @@ struct kimage;
  *	whose purgatory passes its own)
  * @idmap: physical address of the top table of the jump's identity map
  * @idmap_bits: the input address size of that map, for TCR_EL1.T0SZ
- * @el2_vectors: physical address of the EL2 vectors in the control page
  */
 struct kimage_arch {
 	void *dtb;
 	phys_addr_t dtb_mem;
 	phys_addr_t idmap;
 	unsigned int idmap_bits;
-	phys_addr_t el2_vectors;
 };
 
 /*
- * The relocation code and the EL2 vectors, copied into the control page;
- * the linker script checks that the first fits there.
+ * The relocation code, copied into the control page; the linker script
+ * checks that it fits there.
  */
 void arm64_relocate_new_kernel(unsigned long head, unsigned long entry,
 			       unsigned long dtb, unsigned long via_el2);
-extern const char kexec_el2_vectors[], kexec_el2_vectors_end[];
 
 int machine_kexec_post_load(struct kimage *image);
 #define machine_kexec_post_load machine_kexec_post_load
