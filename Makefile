@@ -5,7 +5,7 @@
 #   make check KX_IMPL=upstream      the same against the unpatched reference kernel
 #   make check SCENARIOS=chain GENS=3   a subset; see README.md for all variables
 #   make check FLAVOUR=debug SCENARIOS=selftests   on the debug kernel (bug detectors)
-#   make check ARCH=arm64     the arm64 flavours (arm64, arm64-52; or FLAVOUR=arm64 alone)
+#   make check ARCH=arm64     the arm64 flavours (arm64, arm64-52, arm64-el2; or one: FLAVOUR=arm64)
 #   make check SCENARIOS=lockdown    a secure-flavour scenario (lockdown, signed loads)
 #   make distro [FULL=1]      both trees with Debian's config, W=1 and sparse on kexec code
 #   make bench [QUICK=1] [ROUNDS=N]  both implementations side by side, build/bench/

@@ -11,7 +11,8 @@ initramfs: plain (the test config), debug (the kernel's bug detectors on top, wh
 report they print fails the run), secure (lockdown, IMA and signed kexec_file_load),
 distro (Debian's options around kexec: compat, five-level paging, EFI, hotplug) or
 distro-efi (the distro kernel started by UEFI firmware), or, on another architecture,
-arm64 (4K pages, 48-bit VA) and arm64-52 (52-bit VA with LPA2). FLAVOURS below says what
+arm64 (4K pages, 48-bit VA), arm64-52 (52-bit VA with LPA2) and arm64-el2 (the arm64
+kernel started at EL2). FLAVOURS below says what
 each adds to a boot.
 Without --flavour and without scenarios, every scenario's default flavours of x86_64 (or of
 --arch: arm64 runs the arm64 flavours' defaults) run, then, for kx on x86_64, the host checks (HOST_CHECKS: the lint-* gates and the series-* checks of the patch
